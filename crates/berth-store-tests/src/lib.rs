@@ -1,0 +1,84 @@
+//! The storage conformance suite: stories written against the [`Store`] traits only, so every store
+//! (SQLite, PostgreSQL, any later one) is judged by the same rules.
+//!
+//! A store crate runs the whole suite with one line in its tests:
+//! `berth_store_tests::conformance_tests!(async { Arc::new(open_a_fresh_store().await) as Arc<dyn Store> });`
+
+mod backends;
+mod keys;
+mod settings;
+
+pub use backends::*;
+pub use keys::*;
+pub use settings::*;
+
+use berth_core::Timestamp;
+use berth_core::backend::{Backend, BackendCredentials, RoleAccess};
+use berth_core::secret::{generate_token, hash_secret};
+use uuid::Uuid;
+
+/// Expands to one `#[tokio::test]` per story, each on a fresh store made by `$make_store`.
+#[macro_export]
+macro_rules! conformance_tests {
+    ($make_store:expr) => {
+        $crate::conformance_tests!(@stories $make_store;
+            backend_round_trips,
+            backend_name_and_version_are_unique_ignoring_case,
+            replace_backend_checks_the_revision,
+            replace_backend_refuses_a_name_clash,
+            delete_backend_checks_the_revision_and_takes_its_keys,
+            list_backends_filters,
+            list_backends_orders_and_pages,
+            list_backends_name_search_treats_wildcards_literally,
+            management_keys_belong_to_one_backend,
+            management_key_for_a_missing_backend_is_refused,
+            settings_are_upserted,
+        );
+    };
+    (@stories $make_store:expr; $($story:ident),* $(,)?) => {
+        $(
+            #[tokio::test]
+            async fn $story() {
+                let store = $make_store.await;
+                $crate::$story(store).await;
+            }
+        )*
+    };
+}
+
+/// A complete backend as the service layer would build it, for stories to store and compare.
+pub fn sample_backend(name: &str, version: &str) -> Backend {
+    let now = Timestamp::now();
+    Backend {
+        id: Uuid::now_v7(),
+        name: name.to_owned(),
+        version: version.to_owned(),
+        description: Some("a backend".to_owned()),
+        title: None,
+        action_comment: None,
+        oauth_enabled: true,
+        basic_auth_enabled: false,
+        inactive: false,
+        role_access: RoleAccess {
+            enabled: true,
+            roles: vec!["Technician".to_owned(), "Manager".to_owned()],
+        },
+        analytics_app_guid: None,
+        published: false,
+        in_trash: false,
+        revision: 1,
+        created_on: now,
+        created_by: "tester".to_owned(),
+        modified_on: now,
+        modified_by: "tester".to_owned(),
+        deleted_on: None,
+        deleted_by: None,
+        credentials: BackendCredentials {
+            client_id: Uuid::new_v4().to_string(),
+            client_secret: generate_token(),
+            basic_auth_backend_id: Uuid::new_v4(),
+            anonymous_key: generate_token(),
+            app_api_key_hash: hash_secret(&generate_token()),
+        },
+    }
+}
