@@ -1,1 +1,6 @@
+//! The `berth` server: configuration, start-up, HTTP surfaces and the command line.
 
+pub mod cli;
+pub mod config;
+pub mod http;
+pub mod startup;

@@ -1,0 +1,103 @@
+//! The HTTP surface: one router per API, merged here with the cross-cutting layers.
+
+pub mod context;
+pub mod extract;
+pub mod openapi;
+pub mod oracle_error;
+pub mod tools;
+
+use std::any::Any;
+
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, State};
+use axum::http::StatusCode;
+use axum::middleware;
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use berth_core::Berth;
+use serde::Serialize;
+use tower_http::catch_panic::CatchPanicLayer;
+use utoipa::ToSchema;
+
+use oracle_error::{ErrorCode, OracleError};
+
+/// Largest JSON body the tools API reads.
+pub const TOOLS_BODY_LIMIT: usize = 1024 * 1024;
+
+#[derive(Clone)]
+pub struct AppState {
+    pub berth: Berth,
+}
+
+pub fn router(state: AppState) -> Router {
+    let tools = tools::router()
+        .route_layer(middleware::from_fn_with_state(
+            state.clone(),
+            extract::require_admin,
+        ))
+        .layer(DefaultBodyLimit::max(TOOLS_BODY_LIMIT))
+        .method_not_allowed_fallback(method_not_allowed);
+    Router::new()
+        .route("/health", get(health))
+        .route("/openapi.json", get(openapi::serve))
+        .nest("/mobile/tools/1.0", tools)
+        .fallback(no_such_endpoint)
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(CatchPanicLayer::custom(panic_response))
+        .layer(middleware::from_fn(context::with_request_context))
+        .with_state(state)
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct HealthBody {
+    /// "ok", or "unavailable" when the database cannot be reached.
+    pub status: &'static str,
+}
+
+#[utoipa::path(
+    get, path = "/health", tag = "operations",
+    responses((status = 200, body = HealthBody), (status = 503, body = HealthBody))
+)]
+pub async fn health(State(state): State<AppState>) -> Response {
+    match state.berth.store().health().await {
+        Ok(()) => axum::Json(HealthBody { status: "ok" }).into_response(),
+        Err(error) => {
+            tracing::warn!(%error, "health check failed");
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                axum::Json(HealthBody {
+                    status: "unavailable",
+                }),
+            )
+                .into_response()
+        }
+    }
+}
+
+async fn no_such_endpoint() -> OracleError {
+    OracleError::new(
+        ErrorCode::NoSuchEndpoint,
+        "No resource exists at this path.",
+    )
+}
+
+async fn method_not_allowed() -> OracleError {
+    OracleError::new(
+        ErrorCode::MethodNotAllowed,
+        "This resource does not support the request method.",
+    )
+}
+
+fn panic_response(panic: Box<dyn Any + Send + 'static>) -> Response {
+    let message = panic
+        .downcast_ref::<String>()
+        .map(String::as_str)
+        .or_else(|| panic.downcast_ref::<&str>().copied())
+        .unwrap_or("unknown");
+    tracing::error!(panic = message, "request handler panicked");
+    OracleError::new(
+        ErrorCode::Internal,
+        "An internal error occurred; the o:ecid identifies it in the server log.",
+    )
+    .into_response()
+}

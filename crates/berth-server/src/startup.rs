@@ -1,0 +1,149 @@
+//! `berth serve`: open the store, make sure an admin token exists, listen, shut down gracefully.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use berth_core::Berth;
+use berth_core::service::AdminTokenSource;
+use tokio::net::TcpListener;
+
+use crate::config::{DEFAULT_LISTEN, StorageArgs, StorageError};
+use crate::http::{self, AppState};
+
+/// File in the data directory that receives a generated admin token (mode 0600).
+pub const ADMIN_TOKEN_FILE: &str = "admin-token";
+
+#[derive(Debug, Clone, clap::Args)]
+pub struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, env = "BERTH_LISTEN", default_value = DEFAULT_LISTEN)]
+    pub listen: String,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ServeError {
+    #[error(transparent)]
+    Storage(#[from] StorageError),
+    #[error("cannot listen on {address}: {source}")]
+    Listen {
+        address: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("cannot write the admin token to {path}: {source}")]
+    TokenFile {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error(transparent)]
+    Domain(#[from] berth_core::Error),
+    #[error("the server stopped with an error: {0}")]
+    Server(#[source] std::io::Error),
+}
+
+pub async fn serve(args: &ServeArgs, storage: &StorageArgs) -> Result<(), ServeError> {
+    let store = storage.open().await?;
+    tracing::info!(data = %store.describe(), data_dir = %absolute(storage.data_dir()).display(), "storage ready");
+    let berth = Berth::new(store);
+
+    let configured = std::env::var("BERTH_ADMIN_TOKEN")
+        .ok()
+        .filter(|t| !t.is_empty());
+    let token_path = absolute(&storage.data_dir().join(ADMIN_TOKEN_FILE));
+    match berth.ensure_admin_token(configured.as_deref()).await? {
+        AdminTokenSource::Generated(token) => {
+            write_secret_file(&token_path, &token).map_err(|source| ServeError::TokenFile {
+                path: token_path.clone(),
+                source,
+            })?;
+            tracing::info!(
+                file = %token_path.display(),
+                "admin token generated (only its hash is stored); read it from the file and send it as \
+                 Authorization: Bearer <token> to /mobile/tools/1.0"
+            );
+        }
+        AdminTokenSource::Configured => {
+            tracing::info!("admin token: the one in BERTH_ADMIN_TOKEN is in force");
+        }
+        AdminTokenSource::Existing if token_path.exists() => {
+            tracing::info!(file = %token_path.display(), "admin token: in force, as written to the file");
+        }
+        AdminTokenSource::Existing => {
+            tracing::info!(
+                "admin token: set earlier (only its hash is stored); `berth admin-token rotate` issues a new one"
+            );
+        }
+    }
+
+    let listener = TcpListener::bind(&args.listen)
+        .await
+        .map_err(|source| ServeError::Listen {
+            address: args.listen.clone(),
+            source,
+        })?;
+    let address = listener.local_addr().map_err(ServeError::Server)?;
+    tracing::info!("listening on http://{address} (OpenAPI at http://{address}/openapi.json)");
+
+    let app = http::router(AppState {
+        berth: berth.clone(),
+    });
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown_signal())
+    .await
+    .map_err(ServeError::Server)?;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let interrupt = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = interrupt => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutting down: finishing requests in flight");
+}
+
+/// Writes a secret readable by the owner only.
+pub fn write_secret_file(path: &Path, secret: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+        options.mode(0o600);
+        let mut file = options.open(path)?;
+        // An existing file keeps its old mode on open; tighten it explicitly.
+        file.set_permissions(std::fs::Permissions::from_mode(0o600))?;
+        file.write_all(format!("{secret}\n").as_bytes())?;
+        file.sync_all()
+    }
+    #[cfg(not(unix))]
+    {
+        let mut file = options.open(path)?;
+        file.write_all(format!("{secret}\n").as_bytes())?;
+        file.sync_all()
+    }
+}
+
+fn absolute(path: &Path) -> PathBuf {
+    std::path::absolute(path).unwrap_or_else(|_| path.to_owned())
+}
