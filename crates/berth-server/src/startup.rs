@@ -64,6 +64,14 @@ pub async fn serve(args: &ServeArgs, storage: &StorageArgs) -> Result<(), ServeE
             );
         }
         AdminTokenSource::Configured => {
+            // A token file from an earlier start no longer works; leaving it would mislead.
+            if token_path.exists() {
+                std::fs::remove_file(&token_path).map_err(|source| ServeError::TokenFile {
+                    path: token_path.clone(),
+                    source,
+                })?;
+                tracing::info!(file = %token_path.display(), "removed the token file of the replaced admin token");
+            }
             tracing::info!("admin token: the one in BERTH_ADMIN_TOKEN is in force");
         }
         AdminTokenSource::Existing if token_path.exists() => {

@@ -3,7 +3,7 @@
 
 use axum::body::Bytes;
 use axum::extract::{FromRequest, FromRequestParts, Request, State};
-use axum::http::header::{AUTHORIZATION, CONTENT_TYPE, IF_MATCH};
+use axum::http::header::{AUTHORIZATION, CONTENT_LENGTH, CONTENT_TYPE, IF_MATCH};
 use axum::http::request::Parts;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
@@ -161,6 +161,41 @@ fn unauthenticated(detail: &str) -> Response {
     OracleError::new(ErrorCode::Unauthenticated, detail).into_response()
 }
 
+/// Path parameters; a path that does not decode names no resource, so it answers 404.
+pub struct OraclePath<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned + Send> FromRequestParts<S> for OraclePath<T> {
+    type Rejection = OracleError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        axum::extract::Path::<T>::from_request_parts(parts, state)
+            .await
+            .map(|axum::extract::Path(value)| OraclePath(value))
+            .map_err(|rejection| OracleError::new(ErrorCode::NoSuchEndpoint, rejection.body_text()))
+    }
+}
+
+/// Answers 413 as soon as the declared length exceeds the tools limit, without waiting for the body.
+/// (`DefaultBodyLimit` still stops chunked bodies that grow past it while being read.)
+pub async fn refuse_oversized_body(request: Request, next: Next) -> Response {
+    let declared = request
+        .headers()
+        .get(CONTENT_LENGTH)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.parse::<u64>().ok());
+    if declared.is_some_and(|length| length > super::TOOLS_BODY_LIMIT as u64) {
+        return OracleError::new(
+            ErrorCode::PayloadTooLarge,
+            format!(
+                "The request body is larger than {} bytes.",
+                super::TOOLS_BODY_LIMIT
+            ),
+        )
+        .into_response();
+    }
+    next.run(request).await
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -198,19 +233,5 @@ mod tests {
         assert_eq!(precondition(&["\"abc\""]), Ok(Precondition::OneOf(vec![])));
         assert_eq!(precondition(&["\"3"]), Err(ErrorCode::InvalidHeader));
         assert_eq!(precondition(&["abc"]), Err(ErrorCode::InvalidHeader));
-    }
-}
-
-/// Path parameters; a path that does not decode names no resource, so it answers 404.
-pub struct OraclePath<T>(pub T);
-
-impl<S: Send + Sync, T: DeserializeOwned + Send> FromRequestParts<S> for OraclePath<T> {
-    type Rejection = OracleError;
-
-    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        axum::extract::Path::<T>::from_request_parts(parts, state)
-            .await
-            .map(|axum::extract::Path(value)| OraclePath(value))
-            .map_err(|rejection| OracleError::new(ErrorCode::NoSuchEndpoint, rejection.body_text()))
     }
 }

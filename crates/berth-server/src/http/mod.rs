@@ -36,6 +36,7 @@ pub fn router(state: AppState) -> Router {
             extract::require_admin,
         ))
         .layer(DefaultBodyLimit::max(TOOLS_BODY_LIMIT))
+        .route_layer(middleware::from_fn(extract::refuse_oversized_body))
         .method_not_allowed_fallback(method_not_allowed);
     Router::new()
         .route("/health", get(health))

@@ -1,0 +1,102 @@
+//! The operator token: generated on first start (file mode 0600, hash stored), set by
+//! BERTH_ADMIN_TOKEN, rotated by the CLI.
+
+use std::os::unix::fs::PermissionsExt;
+
+use reqwest::Method;
+
+use crate::helpers::{TestServer, assert_problem, fresh_data_dir, random_token, read_token_file};
+
+async fn tools_status(server: &TestServer, token: &str) -> u16 {
+    server
+        .anonymous(Method::GET, "/mobile/tools/1.0/mobilebackends")
+        .bearer_auth(token)
+        .send()
+        .await
+        .expect("request")
+        .status()
+        .as_u16()
+}
+
+#[tokio::test]
+async fn first_start_generates_a_token_file_that_only_the_owner_can_read() {
+    let (_guard, data_dir) = fresh_data_dir();
+    let mut server = TestServer::start_with(&data_dir, &[]).await;
+    let file = data_dir.join("admin-token");
+    let mode = std::fs::metadata(&file)
+        .expect("token file")
+        .permissions()
+        .mode()
+        & 0o777;
+    assert_eq!(mode, 0o600);
+    let token = read_token_file(&data_dir);
+    assert_eq!(token.len(), 64);
+    assert!(
+        server.log().contains(&file.display().to_string()),
+        "the log says where the token is"
+    );
+    assert!(
+        !server.log().contains(&token),
+        "the log never shows the token"
+    );
+    assert_eq!(tools_status(&server, &token).await, 200);
+    server.stop();
+
+    // A restart keeps the token; nothing new is generated.
+    let mut again = TestServer::start_with(&data_dir, &[]).await;
+    assert_eq!(read_token_file(&data_dir), token);
+    assert_eq!(tools_status(&again, &token).await, 200);
+    again.stop();
+
+    // BERTH_ADMIN_TOKEN replaces it.
+    let configured = random_token();
+    let mut third = TestServer::start_with(&data_dir, &[("BERTH_ADMIN_TOKEN", &configured)]).await;
+    assert_eq!(tools_status(&third, &configured).await, 200);
+    let response = third
+        .anonymous(Method::GET, "/mobile/tools/1.0/mobilebackends")
+        .bearer_auth(&token)
+        .send()
+        .await
+        .expect("request");
+    assert_problem(response, 401, "MOBILE-40101").await;
+    assert!(
+        !third.log().contains(&configured),
+        "the log never shows the token"
+    );
+    assert!(!file.exists(), "the file of the replaced token is removed");
+    third.stop();
+}
+
+#[tokio::test]
+async fn rotating_from_the_cli_replaces_the_token_while_the_server_runs() {
+    let server = TestServer::start().await;
+    let old = server.token.clone();
+    let output = server.cli(&["admin-token", "rotate"]);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let new = String::from_utf8(output.stdout)
+        .expect("utf-8")
+        .trim()
+        .to_owned();
+    assert_eq!(new.len(), 64);
+    assert_eq!(read_token_file(&server.data_dir), new);
+    assert_eq!(tools_status(&server, &new).await, 200);
+    assert_eq!(tools_status(&server, &old).await, 401);
+}
+
+#[tokio::test]
+async fn a_short_configured_token_is_refused_at_start() {
+    let (_guard, data_dir) = fresh_data_dir();
+    let output = std::process::Command::new(crate::helpers::BERTH)
+        .arg("--data-dir")
+        .arg(&data_dir)
+        .args(["serve", "--listen", "127.0.0.1:0"])
+        .env("BERTH_ADMIN_TOKEN", "short")
+        .output()
+        .expect("run");
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("at least 16 characters"));
+}

@@ -1,0 +1,251 @@
+//! Starts the real `berth` binary on a free port with its own data folder, and talks HTTP to it.
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use reqwest::{Method, RequestBuilder, Response};
+use serde_json::Value;
+
+pub const BERTH: &str = env!("CARGO_BIN_EXE_berth");
+pub const TOOLS: &str = "/mobile/tools/1.0";
+
+pub struct TestServer {
+    child: Option<Child>,
+    pub base: String,
+    pub data_dir: PathBuf,
+    pub token: String,
+    pub log: Arc<Mutex<String>>,
+    client: reqwest::Client,
+    _dir: Option<tempfile::TempDir>,
+}
+
+/// A fresh data folder that is removed when the returned guard drops.
+pub fn fresh_data_dir() -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("data");
+    (dir, path)
+}
+
+pub fn random_token() -> String {
+    format!("test-admin-token-{}", uuid::Uuid::new_v4().simple())
+}
+
+impl TestServer {
+    /// A server on a fresh data folder with a known admin token.
+    pub async fn start() -> Self {
+        let (dir, data_dir) = fresh_data_dir();
+        let token = random_token();
+        let mut server =
+            Self::start_with(&data_dir, &[("BERTH_ADMIN_TOKEN", token.as_str())]).await;
+        server._dir = Some(dir);
+        server
+    }
+
+    /// A server on `data_dir` with extra environment; `token` is read from the environment given, or
+    /// else from the token file.
+    pub async fn start_with(data_dir: &Path, env: &[(&str, &str)]) -> Self {
+        let mut command = Command::new(BERTH);
+        command
+            .arg("--data-dir")
+            .arg(data_dir)
+            .args(["serve", "--listen", "127.0.0.1:0"])
+            .env_remove("BERTH_ADMIN_TOKEN")
+            .env_remove("BERTH_DATABASE_URL")
+            .env("RUST_LOG", "info,berth_server=debug")
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped());
+        for (name, value) in env {
+            command.env(name, value);
+        }
+        let mut child = command.spawn().expect("start berth");
+        let stderr = child.stderr.take().expect("stderr");
+        let log = Arc::new(Mutex::new(String::new()));
+        let (address_tx, address_rx) = std::sync::mpsc::channel();
+        let sink = log.clone();
+        std::thread::spawn(move || {
+            let mut reader = BufReader::new(stderr);
+            let mut line = String::new();
+            while reader.read_line(&mut line).unwrap_or(0) > 0 {
+                if let Some(rest) = line.split("listening on http://").nth(1) {
+                    let address = rest.split_whitespace().next().unwrap_or("").to_owned();
+                    let _ = address_tx.send(address);
+                }
+                sink.lock().expect("log").push_str(&line);
+                line.clear();
+            }
+        });
+        let address = match address_rx.recv_timeout(Duration::from_secs(30)) {
+            Ok(address) => address,
+            Err(_) => {
+                let _ = child.kill();
+                let _ = child.wait();
+                panic!(
+                    "berth did not start; its log:\n{}",
+                    log.lock().expect("log")
+                );
+            }
+        };
+        let token = env
+            .iter()
+            .find(|(name, _)| *name == "BERTH_ADMIN_TOKEN")
+            .map(|(_, value)| (*value).to_owned())
+            .unwrap_or_else(|| read_token_file(data_dir));
+        Self {
+            child: Some(child),
+            base: format!("http://{address}"),
+            data_dir: data_dir.to_owned(),
+            token,
+            log,
+            client: reqwest::Client::new(),
+            _dir: None,
+        }
+    }
+
+    /// Stops with SIGTERM and waits for a clean exit.
+    pub fn stop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = Command::new("kill")
+                .arg("-TERM")
+                .arg(child.id().to_string())
+                .status();
+            let deadline = Instant::now() + Duration::from_secs(20);
+            loop {
+                if let Ok(Some(status)) = child.try_wait() {
+                    assert!(status.success(), "berth exited with {status}");
+                    return;
+                }
+                if Instant::now() > deadline {
+                    let _ = child.kill();
+                    panic!("berth did not stop within 20 s of SIGTERM");
+                }
+                std::thread::sleep(Duration::from_millis(20));
+            }
+        }
+    }
+
+    /// Kills the process outright, as a crash would.
+    pub fn kill(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+
+    /// Keeps the data folder when the server is dropped (for restarts in another `TestServer`).
+    pub fn take_dir(&mut self) -> Option<tempfile::TempDir> {
+        self._dir.take()
+    }
+
+    pub fn log(&self) -> String {
+        self.log.lock().expect("log").clone()
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    /// A request with no credentials.
+    pub fn anonymous(&self, method: Method, path: &str) -> RequestBuilder {
+        self.client.request(method, self.url(path))
+    }
+
+    /// A tools API request with the admin token.
+    pub fn tools(&self, method: Method, path: &str) -> RequestBuilder {
+        self.anonymous(method, &format!("{TOOLS}{path}"))
+            .bearer_auth(&self.token)
+    }
+
+    /// Creates a backend and returns the creation answer's body.
+    pub async fn create_backend(&self, name: &str) -> Value {
+        let response = self
+            .tools(Method::POST, "/mobilebackends")
+            .json(&serde_json::json!({ "name": name }))
+            .send()
+            .await
+            .expect("request");
+        assert_eq!(response.status(), 201, "creating {name}");
+        response.json().await.expect("json")
+    }
+
+    /// Runs a CLI command on this server's data folder.
+    pub fn cli(&self, args: &[&str]) -> Output {
+        run_cli(&self.data_dir, args)
+    }
+}
+
+impl Drop for TestServer {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+pub fn run_cli(data_dir: &Path, args: &[&str]) -> Output {
+    Command::new(BERTH)
+        .arg("--data-dir")
+        .arg(data_dir)
+        .args(args)
+        .env_remove("BERTH_ADMIN_TOKEN")
+        .env_remove("BERTH_DATABASE_URL")
+        .output()
+        .expect("run berth")
+}
+
+pub fn read_token_file(data_dir: &Path) -> String {
+    std::fs::read_to_string(data_dir.join("admin-token"))
+        .expect("admin-token file")
+        .trim()
+        .to_owned()
+}
+
+/// Asserts an Oracle error answer: status, every required member, and the error code; returns the body.
+pub async fn assert_problem(response: Response, status: u16, error_code: &str) -> Value {
+    let actual = response.status().as_u16();
+    let path = response.url().path().to_owned();
+    let ecid_header = response
+        .headers()
+        .get("x-oracle-dms-ecid")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    let text = response.text().await.expect("body");
+    assert_eq!(actual, status, "status of {path}; body: {text}");
+    let body: Value = serde_json::from_str(&text).unwrap_or_else(|_| panic!("not JSON: {text}"));
+    for member in [
+        "type",
+        "title",
+        "status",
+        "detail",
+        "o:ecid",
+        "o:errorCode",
+        "o:errorPath",
+    ] {
+        assert!(body.get(member).is_some(), "{member} missing in {body}");
+    }
+    assert_eq!(body["status"], status);
+    assert_eq!(body["o:errorCode"], error_code, "{body}");
+    assert_eq!(body["o:errorPath"], path.as_str());
+    assert!(
+        body["type"]
+            .as_str()
+            .unwrap_or("")
+            .starts_with("http://www.w3.org/Protocols/rfc2616/rfc2616-sec10.html#sec")
+    );
+    assert!(!body["detail"].as_str().unwrap_or("").is_empty());
+    assert_eq!(
+        ecid_header.as_deref(),
+        body["o:ecid"].as_str(),
+        "the ecid header matches the body"
+    );
+    body
+}
+
+pub fn etag(response: &Response) -> String {
+    response
+        .headers()
+        .get("etag")
+        .and_then(|v| v.to_str().ok())
+        .expect("ETag header")
+        .to_owned()
+}

@@ -1,0 +1,10 @@
+//! API tests: each starts the real `berth` binary and speaks HTTP (or runs its CLI).
+
+mod admin_token;
+mod assets;
+mod backends;
+mod cli;
+mod errors;
+mod helpers;
+mod keys;
+mod restart;
