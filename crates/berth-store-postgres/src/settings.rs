@@ -1,0 +1,29 @@
+use async_trait::async_trait;
+use berth_core::store::{SettingRepo, StoreResult};
+
+use crate::PgStore;
+use crate::error::store_error;
+
+#[async_trait]
+impl SettingRepo for PgStore {
+    async fn setting(&self, name: &str) -> StoreResult<Option<String>> {
+        sqlx::query_scalar("SELECT value FROM settings WHERE name = $1")
+            .bind(name)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(store_error)
+    }
+
+    async fn put_setting(&self, name: &str, value: &str) -> StoreResult<()> {
+        sqlx::query(
+            "INSERT INTO settings (name, value) VALUES ($1, $2)
+             ON CONFLICT (name) DO UPDATE SET value = excluded.value",
+        )
+        .bind(name)
+        .bind(value)
+        .execute(&self.pool)
+        .await
+        .map_err(store_error)?;
+        Ok(())
+    }
+}
