@@ -4,6 +4,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use berth_core::Store;
+use berth_store_postgres::{PgStore, redact};
 use berth_store_sqlite::SqliteStore;
 
 pub const DEFAULT_DATA_DIR: &str = "./berth-data";
@@ -12,11 +13,12 @@ pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
 /// The storage options shared by `serve` and every CLI command.
 #[derive(Debug, Clone, clap::Args)]
 pub struct StorageArgs {
-    /// Folder for the embedded database and the admin token file.
+    /// Folder for the embedded database (unless --database-url is set) and the admin token file.
     #[arg(long, env = "BERTH_DATA_DIR", default_value = DEFAULT_DATA_DIR, global = true)]
     pub data_dir: PathBuf,
 
-    /// Use an external database instead of the embedded one (postgres://…).
+    /// Use PostgreSQL instead of the embedded SQLite database:
+    /// postgres://USER:PASSWORD@HOST:PORT/DATABASE (several nodes may share it).
     #[arg(
         long,
         env = "BERTH_DATABASE_URL",
@@ -29,16 +31,13 @@ pub struct StorageArgs {
 #[derive(Debug, thiserror::Error)]
 pub enum StorageError {
     #[error(
-        "PostgreSQL storage is not supported yet (asked for by --database-url / BERTH_DATABASE_URL); \
-         leave it unset to use the embedded SQLite database in --data-dir"
-    )]
-    PostgresNotSupportedYet,
-    #[error(
         "the database URL scheme of {0:?} is not supported; use postgres://… or leave it unset for SQLite"
     )]
     UnknownScheme(String),
     #[error(transparent)]
     Sqlite(#[from] berth_store_sqlite::OpenError),
+    #[error(transparent)]
+    Postgres(#[from] berth_store_postgres::OpenError),
 }
 
 impl StorageArgs {
@@ -46,39 +45,21 @@ impl StorageArgs {
         match self.database_url.as_deref().map(str::trim) {
             None | Some("") => Ok(Arc::new(SqliteStore::open(&self.data_dir).await?)),
             Some(url) if url.starts_with("postgres://") || url.starts_with("postgresql://") => {
-                Err(StorageError::PostgresNotSupportedYet)
+                Ok(Arc::new(PgStore::connect(url).await?))
             }
             Some(url) => Err(StorageError::UnknownScheme(redact(url))),
         }
     }
 
+    /// Which database `open` uses, for logs: never with a password.
+    pub fn target(&self) -> String {
+        match self.database_url.as_deref().map(str::trim) {
+            None | Some("") => format!("SQLite in {}", self.data_dir.display()),
+            Some(url) => redact(url),
+        }
+    }
+
     pub fn data_dir(&self) -> &Path {
         &self.data_dir
-    }
-}
-
-/// A URL fit for logs: any password replaced.
-pub fn redact(url: &str) -> String {
-    match (url.find("://"), url.rfind('@')) {
-        (Some(scheme_end), Some(at)) if at > scheme_end => {
-            let credentials = &url[scheme_end + 3..at];
-            match credentials.split_once(':') {
-                Some((user, _)) => format!("{}{user}:***{}", &url[..scheme_end + 3], &url[at..]),
-                None => url.to_owned(),
-            }
-        }
-        _ => url.to_owned(),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn passwords_are_redacted() {
-        assert_eq!(
-            super::redact("postgres://u:secret@h/db"),
-            "postgres://u:***@h/db"
-        );
-        assert_eq!(super::redact("postgres://h/db"), "postgres://h/db");
     }
 }

@@ -43,6 +43,7 @@ pub enum ServeError {
 }
 
 pub async fn serve(args: &ServeArgs, storage: &StorageArgs) -> Result<(), ServeError> {
+    tracing::info!(database = %storage.target(), "opening storage");
     let store = storage.open().await?;
     tracing::info!(data = %store.describe(), data_dir = %absolute(storage.data_dir()).display(), "storage ready");
     let berth = Berth::new(store);
@@ -129,9 +130,13 @@ async fn shutdown_signal() {
     tracing::info!("shutting down: finishing requests in flight");
 }
 
-/// Writes a secret readable by the owner only.
+/// Writes a secret readable by the owner only, creating its folder if needed (with PostgreSQL
+/// storage, nothing else creates the data folder).
 pub fn write_secret_file(path: &Path, secret: &str) -> std::io::Result<()> {
     use std::io::Write;
+    if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+        std::fs::create_dir_all(parent)?;
+    }
     let mut options = std::fs::OpenOptions::new();
     options.write(true).create(true).truncate(true);
     #[cfg(unix)]

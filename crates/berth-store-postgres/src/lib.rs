@@ -45,11 +45,10 @@ impl PgStore {
     /// its schema up to date. Fails fast, with a message that never holds the password, when the URL
     /// is malformed or the server cannot be reached.
     pub async fn connect(url: &str) -> Result<Self, OpenError> {
-        let options =
-            PgConnectOptions::from_str(url).map_err(|error| OpenError::InvalidUrl {
-                url: redact(url),
-                reason: redact::scrub(&error.to_string(), url),
-            })?;
+        let options = PgConnectOptions::from_str(url).map_err(|error| OpenError::InvalidUrl {
+            url: redact(url),
+            reason: redact::scrub(&error.to_string(), url),
+        })?;
         Self::connect_with(options)
             .await
             .map_err(|error| error.scrubbed(url))

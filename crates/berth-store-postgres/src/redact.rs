@@ -128,7 +128,10 @@ mod tests {
         assert_eq!(redact("postgres://u:secret@h/db"), "postgres://u:***@h/db");
         assert_eq!(redact("postgres://h/db"), "postgres://h/db");
         assert_eq!(redact("postgres://u@h/db"), "postgres://u@h/db");
-        assert_eq!(redact("postgres://u:p@ss@h:5/db"), "postgres://u:***@h:5/db");
+        assert_eq!(
+            redact("postgres://u:p@ss@h:5/db"),
+            "postgres://u:***@h:5/db"
+        );
         assert_eq!(
             redact("postgres://h/db?sslmode=require&password=secret"),
             "postgres://h/db?sslmode=require&password=***"

@@ -72,7 +72,10 @@ mod tests {
             with_database("postgres://u:p@h:5433/postgres", "t1"),
             "postgres://u:p@h:5433/t1"
         );
-        assert_eq!(with_database("postgres://u:p@h", "t1"), "postgres://u:p@h/t1");
+        assert_eq!(
+            with_database("postgres://u:p@h", "t1"),
+            "postgres://u:p@h/t1"
+        );
         assert_eq!(
             with_database("postgresql://u:a/b@h/db?sslmode=disable", "t1"),
             "postgresql://u:a/b@h/t1?sslmode=disable"

@@ -5,7 +5,9 @@ use std::os::unix::fs::PermissionsExt;
 
 use reqwest::Method;
 
-use crate::helpers::{TestServer, assert_problem, fresh_data_dir, random_token, read_token_file};
+use crate::helpers::{
+    TestServer, assert_problem, berth_command, fresh_data_dir, random_token, read_token_file,
+};
 
 async fn tools_status(server: &TestServer, token: &str) -> u16 {
     server
@@ -90,9 +92,7 @@ async fn rotating_from_the_cli_replaces_the_token_while_the_server_runs() {
 #[tokio::test]
 async fn a_short_configured_token_is_refused_at_start() {
     let (_guard, data_dir) = fresh_data_dir();
-    let output = std::process::Command::new(crate::helpers::BERTH)
-        .arg("--data-dir")
-        .arg(&data_dir)
+    let output = berth_command(&data_dir)
         .args(["serve", "--listen", "127.0.0.1:0"])
         .env("BERTH_ADMIN_TOKEN", "short")
         .output()

@@ -125,23 +125,72 @@ fn cli_errors_are_clear_and_exit_non_zero() {
     assert!(String::from_utf8_lossy(&bad_range.stderr).contains("CIDR"));
 }
 
-#[test]
-fn postgres_is_reported_as_not_supported_yet() {
+/// Runs `serve` and a CLI command with `url` as the database; both must fail with exit code 2, a
+/// `berth: …` line that contains `expected`, and never the password.
+fn assert_database_refused(url: &str, expected: &str, password: &str) {
     let (_guard, data_dir) = fresh_data_dir();
     for args in [
         &["serve", "--listen", "127.0.0.1:0"][..],
         &["backend", "list"][..],
     ] {
+        let started = std::time::Instant::now();
         let output = std::process::Command::new(crate::helpers::BERTH)
             .arg("--data-dir")
             .arg(&data_dir)
-            .args(["--database-url", "postgres://berth:secret@127.0.0.1/berth"])
+            .args(["--database-url", url])
             .args(args)
+            .env_remove("BERTH_DATABASE_URL")
+            .env_remove("BERTH_ADMIN_TOKEN")
             .output()
             .expect("run");
-        assert_eq!(output.status.code(), Some(2));
         let stderr = String::from_utf8_lossy(&output.stderr);
-        assert!(stderr.contains("not supported yet"), "{stderr}");
-        assert!(!stderr.contains("secret"), "the password is not echoed");
+        assert_eq!(output.status.code(), Some(2), "{args:?}: {stderr}");
+        let line = stderr
+            .lines()
+            .find(|l| l.starts_with("berth: "))
+            .unwrap_or_else(|| panic!("no `berth: …` line in {stderr}"));
+        assert!(line.contains(expected), "{args:?}: {line}");
+        assert!(
+            !stderr.contains(password),
+            "the password is echoed: {stderr}"
+        );
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(15),
+            "failing took {:?}",
+            started.elapsed()
+        );
     }
+}
+
+#[test]
+fn an_unreachable_postgres_server_is_reported_without_the_password() {
+    // Port 1 on the loopback address: nothing listens there, so the connection is refused at once.
+    assert_database_refused(
+        "postgres://berth:hunter2secret@127.0.0.1:1/berth",
+        "cannot connect to PostgreSQL database berth on 127.0.0.1:1 as berth",
+        "hunter2secret",
+    );
+}
+
+#[test]
+fn a_malformed_database_url_is_reported_without_the_password() {
+    assert_database_refused(
+        "postgres://berth:hunter2secret@127.0.0.1:notaport/berth",
+        "postgres://berth:***@127.0.0.1:notaport/berth is not valid",
+        "hunter2secret",
+    );
+    assert_database_refused(
+        "postgres://berth:hunter2secret@127.0.0.1/berth?sslmode=sometimes",
+        "is not valid",
+        "hunter2secret",
+    );
+}
+
+#[test]
+fn a_database_url_of_another_kind_is_refused_without_the_password() {
+    assert_database_refused(
+        "mysql://berth:hunter2secret@127.0.0.1/berth",
+        "scheme",
+        "hunter2secret",
+    );
 }

@@ -1,10 +1,18 @@
 //! Starts the real `berth` binary on a free port with its own data folder, and talks HTTP to it.
+//!
+//! When `BERTH_TEST_DATABASE_URL` names a PostgreSQL server (as `./scripts/test` does in its
+//! PostgreSQL phase), every data folder gets its own fresh database there, created on first use and
+//! passed to the binary with `--database-url`; the same folder always means the same database, so
+//! restarts and CLI runs see the server's data. Otherwise the binary uses SQLite in the data folder.
 
+use std::collections::HashMap;
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, LazyLock, Mutex};
 use std::time::{Duration, Instant};
+
+use berth_store_postgres::test_support::{create_test_database, test_server_url};
 
 use reqwest::{Method, RequestBuilder, Response};
 use serde_json::Value;
@@ -16,6 +24,8 @@ pub struct TestServer {
     child: Option<Child>,
     pub base: String,
     pub data_dir: PathBuf,
+    /// The PostgreSQL database of this server, when the tests run on PostgreSQL.
+    pub database_url: Option<String>,
     pub token: String,
     pub log: Arc<Mutex<String>>,
     client: reqwest::Client,
@@ -47,13 +57,9 @@ impl TestServer {
     /// A server on `data_dir` with extra environment; `token` is read from the environment given, or
     /// else from the token file.
     pub async fn start_with(data_dir: &Path, env: &[(&str, &str)]) -> Self {
-        let mut command = Command::new(BERTH);
+        let mut command = berth_command(data_dir);
         command
-            .arg("--data-dir")
-            .arg(data_dir)
             .args(["serve", "--listen", "127.0.0.1:0"])
-            .env_remove("BERTH_ADMIN_TOKEN")
-            .env_remove("BERTH_DATABASE_URL")
             .env("RUST_LOG", "info,berth_server=debug")
             .stdout(Stdio::null())
             .stderr(Stdio::piped());
@@ -97,6 +103,7 @@ impl TestServer {
             child: Some(child),
             base: format!("http://{address}"),
             data_dir: data_dir.to_owned(),
+            database_url: database_url_for(data_dir),
             token,
             log,
             client: reqwest::Client::new(),
@@ -183,14 +190,104 @@ impl Drop for TestServer {
 }
 
 pub fn run_cli(data_dir: &Path, args: &[&str]) -> Output {
-    Command::new(BERTH)
-        .arg("--data-dir")
-        .arg(data_dir)
+    berth_command(data_dir)
         .args(args)
-        .env_remove("BERTH_ADMIN_TOKEN")
-        .env_remove("BERTH_DATABASE_URL")
         .output()
         .expect("run berth")
+}
+
+/// The `berth` binary on `data_dir` and, when the tests run on PostgreSQL, on that folder's database;
+/// with none of the caller's BERTH_* settings.
+pub fn berth_command(data_dir: &Path) -> Command {
+    let mut command = Command::new(BERTH);
+    command
+        .arg("--data-dir")
+        .arg(data_dir)
+        .env_remove("BERTH_ADMIN_TOKEN")
+        .env_remove("BERTH_DATABASE_URL")
+        .env_remove("BERTH_DATA_DIR")
+        .env_remove("BERTH_LISTEN");
+    if let Some(url) = database_url_for(data_dir) {
+        command.arg("--database-url").arg(url);
+    }
+    command
+}
+
+/// The PostgreSQL database that belongs to `data_dir`, created on first use; `None` when the tests
+/// run on SQLite (`BERTH_TEST_DATABASE_URL` unset).
+pub fn database_url_for(data_dir: &Path) -> Option<String> {
+    static DATABASES: LazyLock<Mutex<HashMap<PathBuf, String>>> = LazyLock::new(Default::default);
+    let server = test_server_url()?;
+    let mut databases = DATABASES.lock().expect("database map");
+    if let Some(url) = databases.get(data_dir) {
+        return Some(url.clone());
+    }
+    // Callers may be inside a runtime (tokio tests) or not (plain tests): create the database on a
+    // thread of its own with a runtime of its own.
+    let url = std::thread::spawn(move || {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("runtime")
+            .block_on(create_test_database(&server))
+    })
+    .join()
+    .expect("database creation thread")
+    .expect("create a test database on BERTH_TEST_DATABASE_URL");
+    databases.insert(data_dir.to_owned(), url.clone());
+    Some(url)
+}
+
+/// Everything the server stored, as text, to search for values that must (not) be there: the
+/// rows of every table of its PostgreSQL database, or the bytes of its SQLite files.
+pub async fn stored_text(server: &TestServer) -> String {
+    match &server.database_url {
+        Some(url) => {
+            use sqlx::Connection as _;
+            let mut connection = sqlx::PgConnection::connect(url)
+                .await
+                .expect("connect to the test database");
+            let tables: Vec<String> = sqlx::query_scalar(
+                "SELECT quote_ident(table_name) FROM information_schema.tables
+                 WHERE table_schema = 'public' AND table_type = 'BASE TABLE'",
+            )
+            .fetch_all(&mut connection)
+            .await
+            .expect("list tables");
+            assert!(
+                tables.iter().any(|t| t == "backends"),
+                "the tables were found: {tables:?}"
+            );
+            let mut text = String::new();
+            for table in tables {
+                // Table names come from the catalogue, quoted by quote_ident.
+                let sql = format!("SELECT t::text FROM {table} AS t");
+                let rows: Vec<String> = sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
+                    .fetch_all(&mut connection)
+                    .await
+                    .expect("dump a table");
+                for row in rows {
+                    text.push_str(&row);
+                    text.push('\n');
+                }
+            }
+            text
+        }
+        None => {
+            let mut stored = Vec::new();
+            for entry in std::fs::read_dir(&server.data_dir).expect("data dir") {
+                let path = entry.expect("entry").path();
+                if path
+                    .file_name()
+                    .is_some_and(|n| n.to_string_lossy().starts_with("berth.db"))
+                {
+                    stored.extend(std::fs::read(&path).expect("read"));
+                }
+            }
+            assert!(stored.len() > 4096, "the database was read");
+            String::from_utf8_lossy(&stored).into_owned()
+        }
+    }
 }
 
 pub fn read_token_file(data_dir: &Path) -> String {

@@ -4,7 +4,7 @@
 use reqwest::Method;
 use serde_json::{Value, json};
 
-use crate::helpers::{TestServer, assert_problem, etag};
+use crate::helpers::{TestServer, assert_problem, etag, stored_text};
 
 #[tokio::test]
 async fn oauth_and_anonymous_keys_can_be_read_and_regenerated() {
@@ -327,18 +327,7 @@ async fn secrets_that_are_only_checked_are_stored_as_digests() {
     ];
     server.stop();
 
-    let mut stored = Vec::new();
-    for entry in std::fs::read_dir(&server.data_dir).expect("data dir") {
-        let path = entry.expect("entry").path();
-        if path
-            .file_name()
-            .is_some_and(|n| n.to_string_lossy().starts_with("berth.db"))
-        {
-            stored.extend(std::fs::read(&path).expect("read"));
-        }
-    }
-    assert!(stored.len() > 4096, "the database was read");
-    let stored = String::from_utf8_lossy(&stored);
+    let stored = stored_text(&server).await;
     assert!(
         stored.contains(backend["clientId"].as_str().expect("client id")),
         "the check can find stored text"
