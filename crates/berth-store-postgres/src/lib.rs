@@ -63,7 +63,7 @@ impl PgStore {
         };
         // One plain connection first: its error tells why the server cannot be reached (a pool would
         // retry a refused connection until its timeout and then report only the timeout).
-        let mut connection =
+        let connection =
             match tokio::time::timeout(CONNECT_TIMEOUT, PgConnection::connect_with(&options)).await
             {
                 Ok(Ok(connection)) => connection,
@@ -75,18 +75,20 @@ impl PgStore {
                     )));
                 }
             };
-        MIGRATOR
-            .run(&mut connection)
-            .await
-            .map_err(|error| OpenError::Migration {
-                target: description.clone(),
-                reason: error.to_string(),
-            })?;
         let _ = connection.close().await;
         let pool = PgPoolOptions::new()
             .max_connections(MAX_CONNECTIONS)
             .acquire_timeout(ACQUIRE_TIMEOUT)
             .connect_lazy_with(options);
+        // Through the pool (not the connection above) so that this future is `Send`; the connection
+        // it takes stays in the pool for the first queries.
+        MIGRATOR
+            .run(&pool)
+            .await
+            .map_err(|error| OpenError::Migration {
+                target: description.clone(),
+                reason: error.to_string(),
+            })?;
         Ok(Self { description, pool })
     }
 
