@@ -82,9 +82,10 @@ impl Berth {
         self.backend(backend_id).await?;
         match self.store.delete_management_key(backend_id, key_id).await {
             Ok(()) => Ok(()),
-            Err(StoreError::NotFound) => Err(Error::NotFound(format!(
-                "The backend {backend_id} has no management key with id {key_id}."
-            ))),
+            Err(StoreError::NotFound) => Err(Error::not_found(
+                "keyId",
+                format!("The backend {backend_id} has no management key with id {key_id}."),
+            )),
             Err(other) => Err(other.into()),
         }
     }

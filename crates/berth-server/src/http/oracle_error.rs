@@ -17,6 +17,7 @@ pub enum ErrorCode {
     InvalidQuery,
     InvalidHeader,
     Unauthenticated,
+    Forbidden,
     NotFound,
     NoSuchEndpoint,
     MethodNotAllowed,
@@ -37,6 +38,7 @@ impl ErrorCode {
             ErrorCode::InvalidQuery => "MOBILE-40003",
             ErrorCode::InvalidHeader => "MOBILE-40004",
             ErrorCode::Unauthenticated => "MOBILE-40101",
+            ErrorCode::Forbidden => "MOBILE-40301",
             ErrorCode::NotFound => "MOBILE-40401",
             ErrorCode::NoSuchEndpoint => "MOBILE-40402",
             ErrorCode::MethodNotAllowed => "MOBILE-40501",
@@ -57,6 +59,7 @@ impl ErrorCode {
             | ErrorCode::InvalidQuery
             | ErrorCode::InvalidHeader => StatusCode::BAD_REQUEST,
             ErrorCode::Unauthenticated => StatusCode::UNAUTHORIZED,
+            ErrorCode::Forbidden => StatusCode::FORBIDDEN,
             ErrorCode::NotFound | ErrorCode::NoSuchEndpoint => StatusCode::NOT_FOUND,
             ErrorCode::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             ErrorCode::AlreadyExists | ErrorCode::StateConflict => StatusCode::CONFLICT,
@@ -206,8 +209,9 @@ impl From<Error> for OracleError {
                         .collect(),
                 }
             }
-            Error::NotFound(detail) => OracleError::new(ErrorCode::NotFound, detail),
-            Error::AlreadyExists(detail) => OracleError::new(ErrorCode::AlreadyExists, detail),
+            Error::NotFound { message, .. } => OracleError::new(ErrorCode::NotFound, message),
+            Error::AlreadyExists { message, .. } => OracleError::new(ErrorCode::AlreadyExists, message),
+            Error::PermissionDenied(detail) => OracleError::new(ErrorCode::Forbidden, detail),
             Error::Conflict(detail) => OracleError::new(ErrorCode::StateConflict, detail),
             Error::PreconditionFailed { current_version } => OracleError::new(
                 ErrorCode::PreconditionFailed,
