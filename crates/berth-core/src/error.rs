@@ -36,9 +36,15 @@ pub enum Error {
     /// `field` names the request member that named the missing thing (e.g. `collectionName`), for
     /// APIs that report problems per parameter.
     #[error("{message}")]
-    NotFound { field: &'static str, message: String },
+    NotFound {
+        field: &'static str,
+        message: String,
+    },
     #[error("{message}")]
-    AlreadyExists { field: &'static str, message: String },
+    AlreadyExists {
+        field: &'static str,
+        message: String,
+    },
     /// The caller may not do this to this resource.
     #[error("{0}")]
     PermissionDenied(String),

@@ -4,9 +4,13 @@
 //! fighting over SQLite's file lock; reads use a separate pool and run concurrently under WAL.
 
 mod backends;
+mod collections;
 mod error;
 mod keys;
+pub mod monaql;
+mod paging;
 mod settings;
+mod users;
 
 use std::path::{Path, PathBuf};
 use std::str::FromStr;

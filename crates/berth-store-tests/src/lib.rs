@@ -4,10 +4,12 @@
 //! A store crate runs the whole suite with one line in its tests:
 //! `berth_store_tests::conformance_tests!(async { Arc::new(open_a_fresh_store().await) as Arc<dyn Store> });`
 
+mod appdata;
 mod backends;
 mod keys;
 mod settings;
 
+pub use appdata::*;
 pub use backends::*;
 pub use keys::*;
 pub use settings::*;
@@ -33,6 +35,13 @@ macro_rules! conformance_tests {
             management_keys_belong_to_one_backend,
             management_key_for_a_missing_backend_is_refused,
             settings_are_upserted,
+            users_round_trip_and_usernames_are_unique_per_backend,
+            deleting_users_is_all_or_nothing,
+            users_are_listed_sorted_filtered_and_paged,
+            collections_are_created_configured_and_dropped,
+            items_round_trip_and_count,
+            items_are_listed_sorted_and_paged,
+            purging_a_backend_removes_its_app_data,
         );
     };
     (@stories $make_store:expr; $($story:ident),* $(,)?) => {

@@ -2,13 +2,17 @@
 
 mod admin;
 mod backends;
+mod collections;
 mod keys;
+mod users;
 
 use std::sync::Arc;
 
 pub use admin::AdminTokenSource;
 pub use backends::CreatedBackend;
+pub use collections::{CollectionConfig, ItemOwner, MAX_INDEXED_PROPERTIES};
 pub use keys::CreatedManagementKey;
+pub use users::{CredentialRules, UserChanges};
 
 use crate::store::Store;
 

@@ -5,9 +5,11 @@
 use async_trait::async_trait;
 use uuid::Uuid;
 
+use crate::appdata::{Collection, Item, Permission, User};
 use crate::backend::{Backend, BackendQuery, ManagementKey};
 use crate::error::StoreError;
-use crate::page::Page;
+use crate::monaql::{Criteria, Property};
+use crate::page::{Page, PageRequest, SortDirection};
 
 pub type StoreResult<T> = Result<T, StoreError>;
 
@@ -49,8 +51,104 @@ pub trait SettingRepo: Send + Sync {
     async fn put_setting(&self, name: &str, value: &str) -> StoreResult<()>;
 }
 
+/// Which users a list shows, in which order.
+#[derive(Debug, Clone)]
+pub struct UserQuery {
+    pub criteria: Criteria,
+    /// Case-insensitive part of the username or the user id.
+    pub name_filter: Option<String>,
+    /// Sort keys in order; the id always breaks remaining ties.
+    pub sort: Vec<(Property, SortDirection)>,
+    pub page: PageRequest,
+}
+
 #[async_trait]
-pub trait Store: BackendRepo + ManagementKeyRepo + SettingRepo + Send + Sync + 'static {
+pub trait UserRepo: Send + Sync {
+    /// `AlreadyExists` when the username is taken in the backend; `NotFound` when the backend is gone.
+    async fn insert_user(&self, user: &User) -> StoreResult<()>;
+
+    async fn user(&self, backend_id: Uuid, id: &str) -> StoreResult<Option<User>>;
+
+    async fn user_by_username(&self, backend_id: Uuid, username: &str)
+    -> StoreResult<Option<User>>;
+
+    /// Stores the user's username, password hash, properties and update time. `NotFound` when gone,
+    /// `AlreadyExists` when the new username is taken.
+    async fn update_user(&self, user: &User) -> StoreResult<()>;
+
+    /// Deletes all of `ids` or, when one of them does not exist, none (`NotFound`).
+    async fn delete_users(&self, backend_id: Uuid, ids: &[String]) -> StoreResult<()>;
+
+    async fn list_users(&self, backend_id: Uuid, query: &UserQuery) -> StoreResult<Page<User>>;
+}
+
+/// Which items a list shows, in which order.
+#[derive(Debug, Clone)]
+pub struct ItemQuery {
+    pub criteria: Criteria,
+    pub sort: Vec<(Property, SortDirection)>,
+    pub page: PageRequest,
+}
+
+#[async_trait]
+pub trait CollectionRepo: Send + Sync {
+    /// Creates the collection and its storage. `AlreadyExists` when the name is taken in the backend;
+    /// `NotFound` when the backend is gone.
+    async fn create_collection(&self, collection: &Collection) -> StoreResult<()>;
+
+    async fn collection(&self, backend_id: Uuid, name: &str) -> StoreResult<Option<Collection>>;
+
+    /// The backend's collections by name.
+    async fn collections(&self, backend_id: Uuid) -> StoreResult<Vec<Collection>>;
+
+    /// Stores the configuration (insertable, default permission, indexed properties), creating and
+    /// dropping indexes to match. `NotFound` when gone.
+    async fn update_collection(&self, collection: &Collection) -> StoreResult<()>;
+
+    /// Drops the collection with all its items. `NotFound` when gone.
+    async fn drop_collection(&self, backend_id: Uuid, name: &str) -> StoreResult<()>;
+}
+
+#[async_trait]
+pub trait ItemRepo: Send + Sync {
+    /// `NotFound` when the collection is gone.
+    async fn insert_item(&self, collection: &Collection, item: &Item) -> StoreResult<()>;
+
+    async fn item(&self, collection: &Collection, id: &str) -> StoreResult<Option<Item>>;
+
+    /// Stores the item's data, permission and update time. `NotFound` when gone.
+    async fn update_item(&self, collection: &Collection, item: &Item) -> StoreResult<()>;
+
+    /// Replaces the permission of one item. `NotFound` when gone.
+    async fn set_item_permission(
+        &self,
+        collection: &Collection,
+        id: &str,
+        permission: &Permission,
+    ) -> StoreResult<()>;
+
+    /// Deletes all of `ids` or, when one of them does not exist, none (`NotFound`).
+    async fn delete_items(&self, collection: &Collection, ids: &[String]) -> StoreResult<()>;
+
+    async fn list_items(
+        &self,
+        collection: &Collection,
+        query: &ItemQuery,
+    ) -> StoreResult<Page<Item>>;
+}
+
+#[async_trait]
+pub trait Store:
+    BackendRepo
+    + ManagementKeyRepo
+    + SettingRepo
+    + UserRepo
+    + CollectionRepo
+    + ItemRepo
+    + Send
+    + Sync
+    + 'static
+{
     /// For logs: which database, where (never with a password).
     fn describe(&self) -> String;
 

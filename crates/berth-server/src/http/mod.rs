@@ -2,6 +2,7 @@
 
 pub mod context;
 pub mod extract;
+pub mod monaca;
 pub mod openapi;
 pub mod oracle_error;
 pub mod tools;
@@ -13,7 +14,7 @@ use axum::extract::{DefaultBodyLimit, State};
 use axum::http::StatusCode;
 use axum::middleware;
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
 use berth_core::Berth;
 use serde::Serialize;
 use tower_http::catch_panic::CatchPanicLayer;
@@ -42,6 +43,10 @@ pub fn router(state: AppState) -> Router {
         .route("/health", get(health))
         .route("/openapi.json", get(openapi::serve))
         .nest("/mobile/tools/1.0", tools)
+        .route(
+            "/manage/json-rpc/{backend_id}",
+            post(monaca::manage::handle).layer(DefaultBodyLimit::max(monaca::manage::BODY_LIMIT)),
+        )
         .fallback(no_such_endpoint)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(CatchPanicLayer::custom(panic_response))

@@ -210,7 +210,9 @@ impl From<Error> for OracleError {
                 }
             }
             Error::NotFound { message, .. } => OracleError::new(ErrorCode::NotFound, message),
-            Error::AlreadyExists { message, .. } => OracleError::new(ErrorCode::AlreadyExists, message),
+            Error::AlreadyExists { message, .. } => {
+                OracleError::new(ErrorCode::AlreadyExists, message)
+            }
             Error::PermissionDenied(detail) => OracleError::new(ErrorCode::Forbidden, detail),
             Error::Conflict(detail) => OracleError::new(ErrorCode::StateConflict, detail),
             Error::PreconditionFailed { current_version } => OracleError::new(
