@@ -169,8 +169,12 @@ pub fn request_id(request: &Value) -> Value {
     }
 }
 
-/// Checks one request object; on failure answers with the id it could read (or null).
-pub fn parse_call(request: Value) -> Result<Call, (Value, RpcError)> {
+/// Checks one request object; on failure gives the error response, with the id it could read (or null).
+pub fn parse_call(request: Value) -> Result<Call, Value> {
+    check_call(request).map_err(|(id, error)| response(id, Err(error)))
+}
+
+fn check_call(request: Value) -> Result<Call, (Value, RpcError)> {
     let Value::Object(mut object) = request else {
         return Err((
             Value::Null,
@@ -241,7 +245,7 @@ where
     let mut answers = Vec::with_capacity(requests.len());
     for request in requests {
         match parse_call(request) {
-            Err((id, error)) => answers.push(response(id, Err(error))),
+            Err(error_response) => answers.push(error_response),
             Ok(call) => {
                 let id = call.id.clone();
                 let outcome = execute(call).await;
