@@ -171,12 +171,9 @@ pub fn request_id(request: &Value) -> Value {
 
 /// Checks one request object; on failure gives the error response, with the id it could read (or null).
 pub fn parse_call(request: Value) -> Result<Call, Value> {
-    check_call(request).map_err(|(id, error)| response(id, Err(error)))
-}
-
-fn check_call(request: Value) -> Result<Call, (Value, RpcError)> {
+    let refuse = |id: Value, error: RpcError| response(id, Err(error));
     let Value::Object(mut object) = request else {
-        return Err((
+        return Err(refuse(
             Value::Null,
             RpcError::invalid_request("A request must be a JSON object."),
         ));
@@ -185,7 +182,7 @@ fn check_call(request: Value) -> Result<Call, (Value, RpcError)> {
         None => None,
         Some(id @ (Value::String(_) | Value::Number(_) | Value::Null)) => Some(id),
         Some(_) => {
-            return Err((
+            return Err(refuse(
                 Value::Null,
                 RpcError::invalid_request("The id must be a string, a number or null."),
             ));
@@ -193,7 +190,7 @@ fn check_call(request: Value) -> Result<Call, (Value, RpcError)> {
     };
     let reply_id = id.clone().unwrap_or(Value::Null);
     if object.get("jsonrpc") != Some(&Value::from("2.0")) {
-        return Err((
+        return Err(refuse(
             reply_id,
             RpcError::invalid_request("The jsonrpc member must be \"2.0\"."),
         ));
@@ -201,7 +198,7 @@ fn check_call(request: Value) -> Result<Call, (Value, RpcError)> {
     let method = match object.remove("method") {
         Some(Value::String(method)) => method,
         _ => {
-            return Err((
+            return Err(refuse(
                 reply_id,
                 RpcError::invalid_request("The method member must be a string."),
             ));
@@ -211,7 +208,7 @@ fn check_call(request: Value) -> Result<Call, (Value, RpcError)> {
         None | Some(Value::Null) => Map::new(),
         Some(Value::Object(params)) => params,
         Some(_) => {
-            return Err((
+            return Err(refuse(
                 reply_id,
                 RpcError::invalid_param(
                     "params",
