@@ -249,3 +249,81 @@ pub fn etag(response: &Response) -> String {
         .expect("ETag header")
         .to_owned()
 }
+
+/// A backend with its management key, for Management API tests.
+pub struct Managed {
+    pub id: String,
+    pub key: String,
+}
+
+impl TestServer {
+    pub async fn managed_backend(&self, name: &str) -> Managed {
+        let body = self.create_backend(name).await;
+        Managed {
+            id: body["id"].as_str().expect("id").to_owned(),
+            key: body["managementKey"]["key"]
+                .as_str()
+                .expect("key")
+                .to_owned(),
+        }
+    }
+
+    /// Posts a raw body to the Management API with `key`; returns status and parsed body (Null if empty).
+    pub async fn manage_raw(
+        &self,
+        backend_id: &str,
+        key: Option<&str>,
+        body: String,
+    ) -> (u16, Value) {
+        let mut request = self
+            .anonymous(Method::POST, &format!("/manage/json-rpc/{backend_id}"))
+            .body(body);
+        if let Some(key) = key {
+            request = request.header("X-Monaca-Backend-Management-API-Key", key);
+        }
+        let response = request.send().await.expect("request");
+        let status = response.status().as_u16();
+        let text = response.text().await.expect("body");
+        let body = if text.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_str(&text).unwrap_or_else(|_| panic!("not JSON: {text}"))
+        };
+        (status, body)
+    }
+
+    /// Calls one Management API method and returns the whole JSON-RPC response (HTTP 200 asserted).
+    pub async fn manage(&self, backend: &Managed, method: &str, params: Value) -> Value {
+        let body =
+            serde_json::json!({ "jsonrpc": "2.0", "id": 1, "method": method, "params": params });
+        let (status, response) = self
+            .manage_raw(&backend.id, Some(&backend.key), body.to_string())
+            .await;
+        assert_eq!(status, 200, "{method}: {response}");
+        response
+    }
+
+    /// Calls a method that must succeed and returns its `result`.
+    pub async fn manage_ok(&self, backend: &Managed, method: &str, params: Value) -> Value {
+        let response = self.manage(backend, method, params).await;
+        assert!(
+            response.get("error").is_none(),
+            "{method} failed: {response}"
+        );
+        response["result"].clone()
+    }
+}
+
+/// Asserts a JSON-RPC error: code, and (when given) the member of `data` that names the parameter.
+pub fn assert_rpc_error(response: &Value, code: i64, data_member: Option<&str>) {
+    assert_eq!(response["jsonrpc"], "2.0", "{response}");
+    assert_eq!(response["error"]["code"], code, "{response}");
+    assert!(response["error"]["message"].is_string(), "{response}");
+    assert!(response.get("result").is_none(), "{response}");
+    if let Some(member) = data_member {
+        assert!(
+            response["error"]["data"][member].is_string(),
+            "data.{member} missing in {response}"
+        );
+    }
+}

@@ -7,4 +7,5 @@ mod cli;
 mod errors;
 mod helpers;
 mod keys;
+mod manage;
 mod restart;
