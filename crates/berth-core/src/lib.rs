@@ -7,6 +7,7 @@
 pub mod backend;
 pub mod error;
 pub mod ids;
+pub mod monaql;
 pub mod page;
 pub mod precondition;
 pub mod secret;
