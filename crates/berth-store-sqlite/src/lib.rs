@@ -6,6 +6,7 @@
 mod backends;
 mod error;
 mod keys;
+pub mod monaql;
 mod settings;
 
 use std::path::{Path, PathBuf};

@@ -373,6 +373,7 @@ impl<'a> Parser<'a> {
     /// The list after `IN`/`NIN`: written, or one placeholder bound to an array.
     fn list(&mut self, keyword: &str) -> Result<Vec<Literal>, MonaqlError> {
         let start = self.position();
+        let bound = self.peek_kind() == Some(&TokenKind::Placeholder);
         let values = match self.peek_kind() {
             Some(TokenKind::Placeholder) => {
                 self.next += 1;
@@ -429,12 +430,14 @@ impl<'a> Parser<'a> {
         };
         self.list_values += values.len();
         if self.list_values > MAX_TOTAL_LIST_VALUES {
-            return Err(MonaqlError::criteria(
-                format!(
-                    "The lists of one criteria may have at most {MAX_TOTAL_LIST_VALUES} values together; the list at position {start} goes beyond."
-                ),
-                Some(start),
-            ));
+            let message = format!(
+                "The lists of one criteria may have at most {MAX_TOTAL_LIST_VALUES} values together; the list at position {start} goes beyond."
+            );
+            return Err(if bound {
+                MonaqlError::bind_params(message, Some(start))
+            } else {
+                MonaqlError::criteria(message, Some(start))
+            });
         }
         Ok(values)
     }

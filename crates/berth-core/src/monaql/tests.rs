@@ -806,6 +806,8 @@ fn lists_are_limited() {
     let binds = Value::Array(vec![json!(vec![1; MAX_LIST_VALUES]); lists + 1]);
     let error = failure(&text, binds.clone());
     assert!(error.message.contains("at most 10000 values together"));
+    assert_eq!(error.source, ErrorSource::BindParams);
+    assert_eq!(error.position, Some(10 * lists + 6));
     let Value::Array(mut fewer) = binds else {
         unreachable!()
     };
