@@ -1,109 +1,39 @@
-//! TEMPORARY STUB of the MonaQL API (replaced by the real parser on merge of branch `monaql`).
-#![allow(dead_code, missing_docs)]
+//! MonaQL, the criteria language of Monaca Backend (`name == ? && age > 20`), see the spec §7.
+//!
+//! [`parse`] turns criteria text and its bound values into a [`Criteria`] tree; [`Criteria::matches`]
+//! evaluates it in memory and defines what it means. Stores compile the same tree to their own query
+//! language and must agree with the evaluator exactly.
 
-use serde_json::{Map, Value};
+mod ast;
+mod error;
+mod eval;
+mod lexer;
+pub mod limits;
+mod parser;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Scope {
-    Item,
-    User,
-}
+#[cfg(test)]
+mod tests;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum SystemProperty {
-    Id,
-    OwnerUserOid,
-    OwnerDeviceOid,
-    CreatedAt,
-    UpdatedAt,
-    Username,
-}
+pub use ast::{CompareOp, Criteria, Expr, Literal, Property, Scope, SystemProperty, is_identifier};
+pub use error::{ErrorSource, MonaqlError};
+pub use eval::lookup;
 
-impl SystemProperty {
-    pub fn name(self) -> &'static str {
-        match self {
-            SystemProperty::Id => "_id",
-            SystemProperty::OwnerUserOid => "_ownerUserOid",
-            SystemProperty::OwnerDeviceOid => "_ownerDeviceOid",
-            SystemProperty::CreatedAt => "_createdAt",
-            SystemProperty::UpdatedAt => "_updatedAt",
-            SystemProperty::Username => "_username",
-        }
-    }
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub enum Property {
-    System(SystemProperty),
-    Data(Vec<String>),
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub enum Expr {}
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct Criteria;
-
-impl Criteria {
-    pub fn match_all() -> Self {
-        Criteria
-    }
-    pub fn root(&self) -> Option<&Expr> {
-        None
-    }
-    pub fn matches(&self, _document: &Map<String, Value>) -> bool {
-        true
-    }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ErrorSource {
-    Criteria,
-    BindParams,
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct MonaqlError {
-    pub message: String,
-    pub position: Option<usize>,
-    pub source: ErrorSource,
-}
-
+/// Parses `criteria`, filling its `?` placeholders from `bind_params` in order.
+///
+/// Empty or blank criteria match everything. Unused or missing bind values are errors, as are values
+/// that cannot stand where their placeholder is (an object anywhere, a list outside `IN`/`NIN`).
 pub fn parse(
     criteria: &str,
-    _bind_params: &[Value],
-    _scope: Scope,
+    bind_params: &[serde_json::Value],
+    scope: Scope,
 ) -> Result<Criteria, MonaqlError> {
-    if criteria.trim().is_empty() {
-        Ok(Criteria)
-    } else {
-        Err(MonaqlError {
-            message: "stub".into(),
-            position: None,
-            source: ErrorSource::Criteria,
-        })
-    }
+    parser::parse(criteria, bind_params, scope)
 }
 
+/// Parses a lone property name, as sort keys name them (`score`, `address.city`, `_createdAt`).
+///
+/// Errors say [`ErrorSource::Criteria`] and carry no position; the caller knows which field the name
+/// came from (e.g. `orderBy`).
 pub fn parse_property(name: &str, scope: Scope) -> Result<Property, MonaqlError> {
-    let system = match (name, scope) {
-        ("_id", _) | ("_oid", Scope::User) => Some(SystemProperty::Id),
-        ("_createdAt", _) => Some(SystemProperty::CreatedAt),
-        ("_updatedAt", _) => Some(SystemProperty::UpdatedAt),
-        ("_ownerUserOid", Scope::Item) => Some(SystemProperty::OwnerUserOid),
-        ("_ownerDeviceOid", Scope::Item) => Some(SystemProperty::OwnerDeviceOid),
-        ("_username", Scope::User) => Some(SystemProperty::Username),
-        _ => None,
-    };
-    match system {
-        Some(p) => Ok(Property::System(p)),
-        None if !name.starts_with('_') && !name.is_empty() => {
-            Ok(Property::Data(name.split('.').map(str::to_owned).collect()))
-        }
-        None => Err(MonaqlError {
-            message: format!("unknown property {name}"),
-            position: None,
-            source: ErrorSource::Criteria,
-        }),
-    }
+    parser::property_from_name(name, scope)
 }
