@@ -107,7 +107,7 @@ async fn create_property_index(
     property: &str,
 ) -> StoreResult<()> {
     let sql = format!(
-        "CREATE INDEX IF NOT EXISTS {} ON {} (json_extract(data, {}))",
+        "CREATE INDEX IF NOT EXISTS {} ON {} (json_extract(data, {}), id)",
         property_index(collection_id, property),
         items_table(collection_id),
         json_path(property)?
@@ -158,10 +158,11 @@ impl CollectionRepo for SqliteStore {
                    data TEXT NOT NULL
                  ) STRICT"
             ),
-            format!("CREATE INDEX \"items_{hex}_created\" ON {table} (created_at)"),
-            format!("CREATE INDEX \"items_{hex}_updated\" ON {table} (updated_at)"),
-            format!("CREATE INDEX \"items_{hex}_owner_user\" ON {table} (owner_user_oid)"),
-            format!("CREATE INDEX \"items_{hex}_owner_device\" ON {table} (owner_device_oid)"),
+            // Each index ends in the id, the tie-breaker of every ORDER BY (see paging.rs).
+            format!("CREATE INDEX \"items_{hex}_created\" ON {table} (created_at, id)"),
+            format!("CREATE INDEX \"items_{hex}_updated\" ON {table} (updated_at, id)"),
+            format!("CREATE INDEX \"items_{hex}_owner_user\" ON {table} (owner_user_oid, id)"),
+            format!("CREATE INDEX \"items_{hex}_owner_device\" ON {table} (owner_device_oid, id)"),
         ] {
             sqlx::query(sqlx::AssertSqlSafe(ddl))
                 .execute(&mut *tx)
@@ -485,10 +486,7 @@ impl ItemRepo for SqliteStore {
         query: &ItemQuery,
     ) -> StoreResult<Page<Item>> {
         let table = items_table(collection.id);
-        let mut select =
-            QueryBuilder::<Sqlite>::new(format!("SELECT {ITEM_FIELDS} FROM {table} WHERE "));
-        push_criteria(&mut select, &query.criteria, &ITEM_COLUMNS);
-        push_order_and_page(&mut select, &query.sort, &ITEM_COLUMNS, &query.page);
+        let mut select = select_items("", collection, query);
         let rows = select
             .build_query_as::<ItemRow>()
             .fetch_all(&self.reader)
@@ -530,10 +528,98 @@ impl ItemRepo for SqliteStore {
     }
 }
 
+/// The page query of `list_items`; `prefix` lets tests ask for its plan (`EXPLAIN QUERY PLAN `).
+fn select_items(prefix: &str, collection: &Collection, query: &ItemQuery) -> QueryBuilder<Sqlite> {
+    let table = items_table(collection.id);
+    let mut select =
+        QueryBuilder::<Sqlite>::new(format!("{prefix}SELECT {ITEM_FIELDS} FROM {table} WHERE "));
+    push_criteria(&mut select, &query.criteria, &ITEM_COLUMNS);
+    push_order_and_page(&mut select, &query.sort, &ITEM_COLUMNS, &query.page);
+    select
+}
+
 /// A collection dropped while a request was using it shows as a missing table.
 fn missing_table_is_not_found(error: sqlx::Error) -> StoreError {
     match &error {
         sqlx::Error::Database(db) if db.message().contains("no such table") => StoreError::NotFound,
         _ => store_error(error),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use berth_core::Store as _;
+    use berth_core::monaql::{Property, Scope, parse};
+    use berth_core::page::{PageRequest, SortDirection};
+    use berth_core::store::BackendRepo as _;
+    use serde_json::json;
+
+    use super::*;
+
+    /// The plan SQLite chooses for a page of items, as one text.
+    async fn plan(
+        store: &SqliteStore,
+        collection: &Collection,
+        criteria: &str,
+        sort: &str,
+    ) -> String {
+        let binds = if criteria.contains('?') {
+            vec![json!(100)]
+        } else {
+            vec![]
+        };
+        let query = ItemQuery {
+            criteria: parse(criteria, &binds, Scope::Item).expect("criteria"),
+            sort: vec![(
+                Property::Data(vec![sort.to_owned()]),
+                SortDirection::Descending,
+            )],
+            page: PageRequest {
+                limit: 10,
+                offset: 0,
+                with_total: true,
+            },
+        };
+        let mut explain = select_items("EXPLAIN QUERY PLAN ", collection, &query);
+        let rows: Vec<(i64, i64, i64, String)> = explain
+            .build_query_as()
+            .fetch_all(&store.reader)
+            .await
+            .expect("plan");
+        rows.into_iter()
+            .map(|(_, _, _, detail)| detail)
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
+
+    #[tokio::test]
+    async fn filters_and_sorts_on_indexed_properties_use_the_index() {
+        let dir = tempfile::tempdir().expect("dir");
+        let store = SqliteStore::open(dir.path()).await.expect("open");
+        store.health().await.expect("healthy");
+        let backend = berth_store_tests::sample_backend("Plans", "1");
+        store.insert_backend(&backend).await.expect("backend");
+        let collection = berth_store_tests::sample_collection(backend.id, "GameScore", &["score"]);
+        store
+            .create_collection(&collection)
+            .await
+            .expect("collection");
+        let index = format!("items_{}_p_{}", collection.id.simple(), "73636f7265");
+
+        let sorted = plan(&store, &collection, "", "score").await;
+        assert!(
+            sorted.contains(&index) && !sorted.contains("TEMP B-TREE"),
+            "sort by score: {sorted}"
+        );
+        let filtered = plan(&store, &collection, "score > ?", "score").await;
+        assert!(
+            filtered.contains(&index) && !filtered.contains("TEMP B-TREE"),
+            "filter on score: {filtered}"
+        );
+        let unindexed = plan(&store, &collection, "", "playerName").await;
+        assert!(
+            unindexed.contains("TEMP B-TREE"),
+            "an unindexed sort sorts: {unindexed}"
+        );
     }
 }

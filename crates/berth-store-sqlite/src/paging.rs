@@ -6,8 +6,9 @@ use sqlx::{QueryBuilder, Sqlite};
 
 use crate::monaql::{ColumnMap, property_sql};
 
-/// Appends the sort keys (the id breaks ties, so pages never overlap) and asks for one row more
-/// than the page, which tells whether a next page exists without counting.
+/// Appends the sort keys and the id as the last one (so pages never overlap), then asks for one row
+/// more than the page, which tells whether a next page exists without counting. The id follows the
+/// direction of the last key, so an index on `(key, id)` serves the whole ORDER BY either way.
 pub(crate) fn push_order_and_page(
     builder: &mut QueryBuilder<Sqlite>,
     sort: &[(Property, SortDirection)],
@@ -17,15 +18,25 @@ pub(crate) fn push_order_and_page(
     builder.push(" ORDER BY ");
     for (property, direction) in sort {
         builder.push(property_sql(property, columns));
-        builder.push(match direction {
-            SortDirection::Ascending => " ASC, ",
-            SortDirection::Descending => " DESC, ",
-        });
+        builder.push(sql_direction(*direction));
+        builder.push(", ");
     }
-    builder.push("id ASC LIMIT ");
+    let last = sort
+        .last()
+        .map_or(SortDirection::Ascending, |(_, direction)| *direction);
+    builder.push("id");
+    builder.push(sql_direction(last));
+    builder.push(" LIMIT ");
     builder.push_bind(i64::from(page.limit) + 1);
     builder.push(" OFFSET ");
     builder.push_bind(i64::try_from(page.offset).unwrap_or(i64::MAX));
+}
+
+fn sql_direction(direction: SortDirection) -> &'static str {
+    match direction {
+        SortDirection::Ascending => " ASC",
+        SortDirection::Descending => " DESC",
+    }
 }
 
 pub(crate) fn split_page<T>(mut rows: Vec<T>, page: &PageRequest) -> (Vec<T>, bool) {

@@ -875,3 +875,103 @@ async fn passwords_are_stored_as_argon2_hashes() {
     assert!(!stored.contains("plain-text-password-1"));
     assert!(stored.contains("$argon2id$"));
 }
+
+#[tokio::test]
+async fn criteria_filter_items_and_users_in_the_database() {
+    let server = TestServer::start().await;
+    let backend = server.managed_backend("Queries").await;
+    seed_game_scores(&server, &backend).await;
+    server
+        .manage_ok(
+            &backend,
+            "Collection.setConfig",
+            json!({ "_id": "GameScore", "indexedProperties": ["score"] }),
+        )
+        .await;
+
+    let list = |criteria: &str, binds: Value| {
+        server.manage(
+            &backend,
+            "CollectionItem.list",
+            json!({ "collectionName": "GameScore", "criteria": criteria, "bindParams": binds, "sortProperty": "score", "sortOrder": "desc" }),
+        )
+    };
+    let players = |response: &Value| -> Vec<String> {
+        response["result"]["items"]
+            .as_array()
+            .unwrap_or_else(|| panic!("no items in {response}"))
+            .iter()
+            .filter_map(|i| i["playerName"].as_str().map(str::to_owned))
+            .collect()
+    };
+
+    let high = list("score > ? && cheatMode == false", json!([1000])).await;
+    assert_eq!(players(&high), ["Bo", "Sean Plott"]);
+    assert_eq!(
+        high["result"]["totalItems"], 2,
+        "totalItems counts the matches"
+    );
+    let named = list("playerName IN ?", json!([["Ann", "Cy"]])).await;
+    assert_eq!(players(&named), ["Ann", "Cy"]);
+    let negated = list("!(score < 100 || playerName == \"Bo\")", json!([])).await;
+    assert_eq!(players(&negated), ["Sean Plott"]);
+    let missing = list("level == null", json!([])).await;
+    assert_eq!(
+        players(&missing).len(),
+        4,
+        "null matches a missing property"
+    );
+
+    let syntax = list("score >", json!([])).await;
+    assert_rpc_error(&syntax, -32602, Some("criteria"));
+    assert!(
+        syntax["error"]["data"]["criteria"]
+            .as_str()
+            .expect("message")
+            .contains("position"),
+        "{syntax}"
+    );
+    let single_quotes = list("playerName == 'Bo'", json!([])).await;
+    assert_rpc_error(&single_quotes, -32602, Some("criteria"));
+    let binds = list("score > ?", json!([])).await;
+    assert_rpc_error(&binds, -32602, Some("bindParams"));
+    let extra = list("score > ?", json!([1, 2])).await;
+    assert_rpc_error(&extra, -32602, Some("bindParams"));
+
+    for (name, age) in [("old", 70), ("young", 12), ("mid", 40)] {
+        server
+            .manage_ok(
+                &backend,
+                "User.create",
+                json!({ "username": name, "password": "pw1234", "properties": { "age": age } }),
+            )
+            .await;
+    }
+    let adults = server
+        .manage_ok(&backend, "User.list", json!({ "userQuery": "age >= ? && _username != ?", "userQueryBindParams": [18, "mid"] }))
+        .await;
+    let names: Vec<&str> = adults["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .filter_map(|u| u["_username"].as_str())
+        .collect();
+    assert_eq!(names, ["old"]);
+    assert_eq!(adults["totalItems"], 1);
+    let bad = server
+        .manage(
+            &backend,
+            "User.list",
+            json!({ "userQuery": "_ownerUserOid == \"x\"" }),
+        )
+        .await;
+    assert_rpc_error(&bad, -32602, Some("userQuery"));
+    let bad_binds = server
+        .manage(
+            &backend,
+            "User.list",
+            json!({ "userQuery": "age > ?", "userQueryBindParams": [{ "a": 1 }] }),
+        )
+        .await;
+    assert_rpc_error(&bad_binds, -32602, Some("userQueryBindParams"));
+}
