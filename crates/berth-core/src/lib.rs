@@ -4,6 +4,7 @@
 //! This crate knows neither HTTP nor SQL: handlers translate wire formats into these types, stores
 //! translate them into queries.
 
+pub mod appauth;
 pub mod appdata;
 pub mod backend;
 pub mod error;

@@ -6,7 +6,7 @@ use async_trait::async_trait;
 use berth_core::appdata::{Access, Collection, Item, Permission};
 use berth_core::monaql::SystemProperty;
 use berth_core::page::Page;
-use berth_core::store::{CollectionRepo, ItemQuery, ItemRepo, StoreResult};
+use berth_core::store::{CollectionRepo, ItemQuery, ItemRepo, Right, StoreResult};
 use berth_core::{StoreError, Timestamp};
 use serde_json::Value;
 use sqlx::{QueryBuilder, Sqlite, SqliteConnection};
@@ -424,25 +424,33 @@ impl ItemRepo for SqliteStore {
         Ok(())
     }
 
-    async fn set_item_permission(
+    async fn set_item_permissions(
         &self,
         collection: &Collection,
-        id: &str,
-        permission: &Permission,
+        updates: &[(String, Permission)],
     ) -> StoreResult<()> {
         let sql = format!(
             "UPDATE {} SET permission = $1 WHERE id = $2",
             items_table(collection.id)
         );
-        let result = sqlx::query(sqlx::AssertSqlSafe(sql))
-            .bind(permission_text(permission))
-            .bind(id)
-            .execute(&self.writer)
+        let mut tx = self
+            .writer
+            .begin_with("BEGIN IMMEDIATE")
             .await
-            .map_err(missing_table_is_not_found)?;
-        if result.rows_affected() == 0 {
-            return Err(StoreError::NotFound);
+            .map_err(store_error)?;
+        for (id, permission) in updates {
+            let result = sqlx::query(sqlx::AssertSqlSafe(sql.clone()))
+                .bind(permission_text(permission))
+                .bind(id)
+                .execute(&mut *tx)
+                .await
+                .map_err(missing_table_is_not_found)?;
+            if result.rows_affected() == 0 {
+                tx.rollback().await.map_err(store_error)?;
+                return Err(StoreError::NotFound);
+            }
         }
+        tx.commit().await.map_err(store_error)?;
         Ok(())
     }
 
@@ -495,7 +503,7 @@ impl ItemRepo for SqliteStore {
         let (rows, has_more) = split_page(rows, &query.page);
         let total = if !query.page.with_total {
             None
-        } else if query.criteria.root().is_none() {
+        } else if query.criteria.root().is_none() && query.access.is_none() {
             // Everything matches: the count kept with the collection answers without a scan.
             let count: Option<i64> = sqlx::query_scalar(
                 "SELECT item_count FROM collections WHERE backend_id = $1 AND id = $2",
@@ -509,7 +517,7 @@ impl ItemRepo for SqliteStore {
         } else {
             let mut count =
                 QueryBuilder::<Sqlite>::new(format!("SELECT COUNT(*) FROM {table} WHERE "));
-            push_criteria(&mut count, &query.criteria, &ITEM_COLUMNS);
+            push_item_filter(&mut count, query);
             let total: i64 = count
                 .build_query_scalar()
                 .fetch_one(&self.reader)
@@ -533,9 +541,45 @@ fn select_items(prefix: &str, collection: &Collection, query: &ItemQuery) -> Que
     let table = items_table(collection.id);
     let mut select =
         QueryBuilder::<Sqlite>::new(format!("{prefix}SELECT {ITEM_FIELDS} FROM {table} WHERE "));
-    push_criteria(&mut select, &query.criteria, &ITEM_COLUMNS);
+    push_item_filter(&mut select, query);
     push_order_and_page(&mut select, &query.sort, &ITEM_COLUMNS, &query.page);
     select
+}
+
+/// The criteria and, for an app caller, the permission check: the caller owns the item (as its user,
+/// or, without a login, as the device that made it without a login), or `public` or the caller's
+/// user oid grants the right.
+fn push_item_filter(builder: &mut QueryBuilder<Sqlite>, query: &ItemQuery) {
+    push_criteria(builder, &query.criteria, &ITEM_COLUMNS);
+    let Some((principal, right)) = &query.access else {
+        return;
+    };
+    let granting = match right {
+        Right::Read => "('r', 'rw')",
+        Right::Write => "('w', 'rw')",
+    };
+    builder.push(" AND (COALESCE(json_extract(permission, '$.public') IN ");
+    builder.push(granting);
+    builder.push(", 0)");
+    match &principal.user_oid {
+        // Without a login the caller is its device, which owns what it made without a login.
+        None => {
+            builder.push(" OR (owner_user_oid IS NULL AND owner_device_oid = ");
+            builder.push_bind(principal.device_id.clone());
+            builder.push(")");
+        }
+        Some(user) => {
+            builder.push(" OR owner_user_oid = ");
+            builder.push_bind(user.clone());
+            builder.push(" OR COALESCE(json_extract(permission, ");
+            // The path is bound, not written: a user oid is data, whatever it contains.
+            builder.push_bind(format!("$.\"{}\"", user.replace('"', "")));
+            builder.push(") IN ");
+            builder.push(granting);
+            builder.push(", 0)");
+        }
+    }
+    builder.push(")");
 }
 
 /// A collection dropped while a request was using it shows as a missing table.
@@ -579,6 +623,7 @@ mod tests {
                 offset: 0,
                 with_total: true,
             },
+            access: None,
         };
         let mut explain = select_items("EXPLAIN QUERY PLAN ", collection, &query);
         let rows: Vec<(i64, i64, i64, String)> = explain

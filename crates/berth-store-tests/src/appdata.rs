@@ -336,6 +336,7 @@ pub async fn collections_are_created_configured_and_dropped(store: Arc<dyn Store
                 criteria: Criteria::match_all(),
                 sort: vec![],
                 page: page(10, 0),
+                access: None,
             },
         )
         .await
@@ -385,7 +386,7 @@ pub async fn items_round_trip_and_count(store: Arc<dyn Store>) {
         },
     );
     store
-        .set_item_permission(&collection, &first.id, &permission)
+        .set_item_permissions(&collection, &[(first.id.clone(), permission.clone())])
         .await
         .expect("permission");
     let read = store
@@ -403,12 +404,22 @@ pub async fn items_round_trip_and_count(store: Arc<dyn Store>) {
         store.update_item(&collection, &ghost).await,
         Err(StoreError::NotFound)
     ));
-    assert!(matches!(
-        store
-            .set_item_permission(&collection, &ghost.id, &permission)
-            .await,
-        Err(StoreError::NotFound)
-    ));
+    let partly = store
+        .set_item_permissions(
+            &collection,
+            &[
+                (first.id.clone(), Permission::new()),
+                (ghost.id.clone(), Permission::new()),
+            ],
+        )
+        .await;
+    assert!(matches!(partly, Err(StoreError::NotFound)), "{partly:?}");
+    let unchanged = store
+        .item(&collection, &first.id)
+        .await
+        .expect("read")
+        .expect("present");
+    assert_eq!(unchanged.permission, permission, "all or nothing");
 
     let second = sample_item(json!({ "score": 7 }));
     store
@@ -480,6 +491,7 @@ pub async fn items_are_listed_sorted_and_paged(store: Arc<dyn Store>) {
         criteria: Criteria::match_all(),
         sort,
         page,
+        access: None,
     };
 
     let first = store
@@ -528,6 +540,7 @@ pub async fn items_are_listed_sorted_and_paged(store: Arc<dyn Store>) {
             offset: 0,
             with_total: false,
         },
+        access: None,
     };
     assert_eq!(
         store

@@ -177,6 +177,7 @@ impl Berth {
                 offset: 0,
                 with_total: false,
             },
+            access: None,
         };
         let page = self.store.list_items(collection, &query).await?;
         Ok(sorted_names(page.items.iter().map(|item| &item.data)))
@@ -267,7 +268,7 @@ impl Berth {
         field: &'static str,
     ) -> Result<()> {
         self.store
-            .set_item_permission(collection, id, permission)
+            .set_item_permissions(collection, &[(id.to_owned(), permission.clone())])
             .await
             .map_err(|e| match e {
                 StoreError::NotFound => item_not_found(field, id),

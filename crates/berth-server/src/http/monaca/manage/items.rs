@@ -29,6 +29,7 @@ pub async fn list(context: &Manage<'_>, params: Params) -> Result<Value, RpcErro
         criteria: criteria(&params, "criteria", "bindParams", Scope::Item)?,
         sort: listing.sort,
         page: listing.page,
+        access: None,
     };
     let page = context.berth.list_items(&collection, &query).await?;
     let names = listing.property_names.as_deref();
