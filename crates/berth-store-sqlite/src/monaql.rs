@@ -12,10 +12,10 @@
 //! - the comparison itself stays a bare `json_extract(data, '$.p') > ?` conjunct, so an expression
 //!   index on `json_extract(data, '$.p')` serves it.
 //!
-//! Values are always bound (floats compared with data as their JSON text, see `push_json_number`).
-//! JSON paths are written into the SQL text, which is safe because path
-//! segments are `[A-Za-z_][A-Za-z0-9_]*` (asserted here) and needed because SQLite only matches an
-//! expression index against a literal path.
+//! Values are always bound; floats compared with data are bound as JSON text, which assumes the data
+//! column was written by serde_json (see `push_json_number`). JSON paths are written into the SQL
+//! text, which is safe because path segments are `[A-Za-z_][A-Za-z0-9_]*` (asserted here) and needed
+//! because SQLite only matches an expression index against a literal path.
 
 use berth_core::monaql::{
     CompareOp, Criteria, Expr, Literal, Property, SystemProperty, is_identifier,
@@ -37,8 +37,8 @@ pub enum ColumnType {
 pub struct ColumnMap {
     /// The JSON text column holding the data properties.
     pub data_column: &'static str,
-    /// The column of a system property; `None` when the table has none (any comparison on it is
-    /// then false).
+    /// The column of a system property; `None` when the table has none: every comparison on it
+    /// (even `== null`) is then false, so its negations (`!=`, `NIN`) are true.
     pub system: fn(SystemProperty) -> Option<(&'static str, ColumnType)>,
 }
 
