@@ -12,9 +12,10 @@
 //! - the comparison itself stays a bare `json_extract(data, '$.p') > ?` conjunct, so an expression
 //!   index on `json_extract(data, '$.p')` serves it.
 //!
-//! Values are always bound. JSON paths are written into the SQL text, which is safe because path
-//! segments are `[A-Za-z_][A-Za-z0-9_]*` (asserted here) and needed because SQLite only matches an
-//! expression index against a literal path.
+//! Values are always bound; floats compared with data are bound as JSON text, which assumes the data
+//! column was written by serde_json (see `push_json_number`). JSON paths are written into the SQL
+//! text, which is safe because path segments are `[A-Za-z_][A-Za-z0-9_]*` (asserted here) and needed
+//! because SQLite only matches an expression index against a literal path.
 
 use berth_core::monaql::{
     CompareOp, Criteria, Expr, Literal, Property, SystemProperty, is_identifier,
@@ -36,8 +37,8 @@ pub enum ColumnType {
 pub struct ColumnMap {
     /// The JSON text column holding the data properties.
     pub data_column: &'static str,
-    /// The column of a system property; `None` when the table has none (any comparison on it is
-    /// then false).
+    /// The column of a system property; `None` when the table has none: every comparison on it
+    /// (even `== null`) is then false, so its negations (`!=`, `NIN`) are true.
     pub system: fn(SystemProperty) -> Option<(&'static str, ColumnType)>,
 }
 
@@ -185,11 +186,30 @@ fn classify(literal: &Literal) -> Bound<'_> {
     }
 }
 
+/// A number compared with a column: bound as it is (SQLite compares integers and floats exactly).
 fn push_number(builder: &mut QueryBuilder<Sqlite>, number: NumberValue) {
     match number {
         NumberValue::Int(i) => builder.push_bind(i),
         NumberValue::Float(f) => builder.push_bind(f),
     };
+}
+
+/// A number compared with a JSON data value. A finite float is bound as its JSON text and parsed by
+/// SQLite's JSON reader, like the stored data: the bundled SQLite does not round every decimal text to
+/// the nearest double (it misses by one unit in the last place for some exponents beyond ±80), so
+/// `n == 1e-100` would not find a stored `1e-100` if the literal arrived as an exact f64. Documents are
+/// written by serde_json, which prints the same shortest text for the same value, so both sides
+/// become the same double. (`json_extract` rather than `CAST(? AS REAL)`: a CAST carries REAL
+/// affinity, which stops SQLite from using an expression index on `json_extract(data, '$.p')`.)
+fn push_json_number(builder: &mut QueryBuilder<Sqlite>, number: NumberValue) {
+    match number {
+        NumberValue::Float(f) if f.is_finite() => {
+            builder.push("json_extract(");
+            builder.push_bind(serde_json::Value::from(f).to_string());
+            builder.push(", '$')");
+        }
+        other => push_number(builder, other),
+    }
 }
 
 const NUMBER_GUARD: &str = "IN ('integer', 'real')";
@@ -223,7 +243,7 @@ fn push_compare(
         }
         (Target::Data { value, kind }, Bound::Number(number)) => {
             builder.push(format!("({value} {sql_op} "));
-            push_number(builder, number);
+            push_json_number(builder, number);
             builder.push(format!(" AND COALESCE({kind}, '') {NUMBER_GUARD})"));
         }
         (Target::Data { value, kind }, Bound::Text(text)) => {
@@ -339,7 +359,7 @@ fn push_in(
         Target::Data { value, kind } => {
             if !numbers.is_empty() {
                 next_part(builder);
-                push_list(builder, &value, &numbers, |b, n| push_number(b, *n));
+                push_list(builder, &value, &numbers, |b, n| push_json_number(b, *n));
                 builder.push(format!(" AND COALESCE({kind}, '') {NUMBER_GUARD})"));
             }
             if !texts.is_empty() {
@@ -449,6 +469,10 @@ mod tests {
         assert_eq!(
             sql("score > ?", json!([10])),
             "(json_extract(data, '$.score') > ? AND COALESCE(json_type(data, '$.score'), '') IN ('integer', 'real'))"
+        );
+        assert_eq!(
+            sql("score <= 1.5", json!([])),
+            "(json_extract(data, '$.score') <= json_extract(?, '$') AND COALESCE(json_type(data, '$.score'), '') IN ('integer', 'real'))"
         );
         assert_eq!(
             sql("address.city == \"x\"", json!([])),
