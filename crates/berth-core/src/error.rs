@@ -48,6 +48,9 @@ pub enum Error {
     /// The caller may not do this to this resource.
     #[error("{0}")]
     PermissionDenied(String),
+    /// Too many attempts (e.g. failed logins) in a short time; try again later.
+    #[error("{0}")]
+    RateLimited(String),
     /// The request clashes with the resource's state (for example, changing a trashed backend).
     #[error("{0}")]
     Conflict(String),

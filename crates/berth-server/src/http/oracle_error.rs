@@ -26,6 +26,7 @@ pub enum ErrorCode {
     PreconditionFailed,
     PayloadTooLarge,
     UnsupportedMediaType,
+    TooManyRequests,
     Internal,
     Unavailable,
 }
@@ -47,6 +48,7 @@ impl ErrorCode {
             ErrorCode::PreconditionFailed => "MOBILE-41201",
             ErrorCode::PayloadTooLarge => "MOBILE-41301",
             ErrorCode::UnsupportedMediaType => "MOBILE-41501",
+            ErrorCode::TooManyRequests => "MOBILE-42901",
             ErrorCode::Internal => "MOBILE-50001",
             ErrorCode::Unavailable => "MOBILE-50301",
         }
@@ -66,6 +68,7 @@ impl ErrorCode {
             ErrorCode::PreconditionFailed => StatusCode::PRECONDITION_FAILED,
             ErrorCode::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             ErrorCode::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            ErrorCode::TooManyRequests => StatusCode::TOO_MANY_REQUESTS,
             ErrorCode::Internal => StatusCode::INTERNAL_SERVER_ERROR,
             ErrorCode::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
         }
@@ -141,6 +144,8 @@ fn type_uri(status: StatusCode) -> String {
         412 => "10.4.13",
         413 => "10.4.14",
         415 => "10.4.16",
+        // RFC 2616 has no 429; Oracle's pattern is kept with RFC 6585's section.
+        429 => return "https://tools.ietf.org/html/rfc6585#section-4".to_owned(),
         503 => "10.5.4",
         _ => "10.5.1",
     };
@@ -214,6 +219,7 @@ impl From<Error> for OracleError {
                 OracleError::new(ErrorCode::AlreadyExists, message)
             }
             Error::PermissionDenied(detail) => OracleError::new(ErrorCode::Forbidden, detail),
+            Error::RateLimited(detail) => OracleError::new(ErrorCode::TooManyRequests, detail),
             Error::Conflict(detail) => OracleError::new(ErrorCode::StateConflict, detail),
             Error::PreconditionFailed { current_version } => OracleError::new(
                 ErrorCode::PreconditionFailed,

@@ -22,6 +22,7 @@ pub mod codes {
     pub const DEVICE_ID_REQUIRED: i64 = 12;
     pub const OPERATION_INVALID: i64 = 13;
     pub const PERMISSION_DENIED: i64 = 14;
+    pub const CALL_LIMIT_EXCEEDED: i64 = 9999;
 }
 
 /// A JSON-RPC error object.
@@ -108,6 +109,8 @@ impl From<Error> for RpcError {
                 RpcError::new(codes::PERMISSION_DENIED, "Permission denied.")
                     .with_data(json!({ "reason": message }))
             }
+            Error::RateLimited(message) => RpcError::new(codes::CALL_LIMIT_EXCEEDED, "Call limit exceeded.")
+                .with_data(json!({ "reason": message })),
             Error::Conflict(message) => {
                 RpcError::new(codes::OPERATION_INVALID, "Operation is invalid.")
                     .with_data(json!({ "reason": message }))
