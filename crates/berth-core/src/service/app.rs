@@ -577,7 +577,7 @@ impl Berth {
 async fn dummy_hash() -> Result<String> {
     static DUMMY: tokio::sync::OnceCell<String> = tokio::sync::OnceCell::const_new();
     DUMMY
-        .get_or_try_init(|| hash_password(&generate_token()))
+        .get_or_try_init(|| async { hash_password(&generate_token()).await })
         .await
         .cloned()
 }
