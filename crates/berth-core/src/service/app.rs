@@ -7,8 +7,8 @@ use serde_json::{Map, Value};
 use uuid::Uuid;
 
 use crate::appauth::{
-    AppSettings, DEVICE_ID_MAX, Device, MailStatus, MailTemplate, OutgoingMail, PASSWORD_RESET_PLACEHOLDER,
-    PASSWORD_RESET_TEMPLATE, Session, TokenKind, UserToken,
+    AppSettings, DEVICE_ID_MAX, Device, MailStatus, MailTemplate, OutgoingMail,
+    PASSWORD_RESET_PLACEHOLDER, PASSWORD_RESET_TEMPLATE, Session, TokenKind, UserToken,
 };
 use crate::appdata::{Collection, Item, Permission, User, check_password, check_properties};
 use crate::error::{Error, Result, StoreError};
@@ -61,11 +61,19 @@ pub fn item_grants(item: &Item, principal: &Principal, right: Right) -> bool {
 
 impl Berth {
     pub async fn app_settings(&self, backend_id: Uuid) -> Result<AppSettings> {
-        Ok(self.store.app_settings(backend_id).await?.unwrap_or_default())
+        Ok(self
+            .store
+            .app_settings(backend_id)
+            .await?
+            .unwrap_or_default())
     }
 
     /// Applies the given members to the backend's settings; unknown members and bad values are refused.
-    pub async fn update_app_settings(&self, backend_id: Uuid, changes: Map<String, Value>) -> Result<AppSettings> {
+    pub async fn update_app_settings(
+        &self,
+        backend_id: Uuid,
+        changes: Map<String, Value>,
+    ) -> Result<AppSettings> {
         let current = self.app_settings(backend_id).await?;
         let mut merged = match serde_json::to_value(&current) {
             Ok(Value::Object(map)) => map,
@@ -83,7 +91,12 @@ impl Berth {
 
     /// The logged-in user behind a session id, if the session is alive (and extends it when half of
     /// its idle time has passed). Unknown or expired sessions are simply not logged in.
-    pub async fn app_session(&self, backend_id: Uuid, session_id: &str, settings: &AppSettings) -> Result<Option<(Session, User)>> {
+    pub async fn app_session(
+        &self,
+        backend_id: Uuid,
+        session_id: &str,
+        settings: &AppSettings,
+    ) -> Result<Option<(Session, User)>> {
         let now = Timestamp::now();
         let id_hash = hash_secret(session_id);
         let Some(session) = self.store.session(backend_id, &id_hash, now).await? else {
@@ -96,13 +109,23 @@ impl Berth {
         let idle = i64::from(settings.session_idle_minutes) * MINUTE;
         if session.expires_at.as_millis() - now.as_millis() < idle / 2 {
             self.store
-                .extend_session(backend_id, &id_hash, Timestamp::from_millis(now.as_millis() + idle))
+                .extend_session(
+                    backend_id,
+                    &id_hash,
+                    Timestamp::from_millis(now.as_millis() + idle),
+                )
                 .await?;
         }
         Ok(Some((session, user)))
     }
 
-    async fn start_session(&self, backend_id: Uuid, device_id: &str, user: User, settings: &AppSettings) -> Result<LoggedIn> {
+    async fn start_session(
+        &self,
+        backend_id: Uuid,
+        device_id: &str,
+        user: User,
+        settings: &AppSettings,
+    ) -> Result<LoggedIn> {
         let now = Timestamp::now();
         let session_id = generate_token();
         self.store
@@ -112,7 +135,9 @@ impl Berth {
                 user_id: user.id.clone(),
                 device_id: device_id.to_owned(),
                 created_at: now,
-                expires_at: Timestamp::from_millis(now.as_millis() + i64::from(settings.session_idle_minutes) * MINUTE),
+                expires_at: Timestamp::from_millis(
+                    now.as_millis() + i64::from(settings.session_idle_minutes) * MINUTE,
+                ),
             })
             .await?;
         let login_token = if settings.auto_login_enabled {
@@ -125,14 +150,17 @@ impl Berth {
                     user_id: user.id.clone(),
                     device_id: device_id.to_owned(),
                     created_at: now,
-                    expires_at: Timestamp::from_millis(now.as_millis() + i64::from(settings.login_token_ttl_days) * DAY),
+                    expires_at: Timestamp::from_millis(
+                        now.as_millis() + i64::from(settings.login_token_ttl_days) * DAY,
+                    ),
                 })
                 .await?;
             Some(token)
         } else {
             None
         };
-        self.remember_device_user(backend_id, device_id, Some(&user.id)).await?;
+        self.remember_device_user(backend_id, device_id, Some(&user.id))
+            .await?;
         Ok(LoggedIn {
             user,
             session_id,
@@ -141,7 +169,12 @@ impl Berth {
     }
 
     /// Records which user is on a device (push reaches users through their devices).
-    async fn remember_device_user(&self, backend_id: Uuid, device_id: &str, user_id: Option<&str>) -> Result<()> {
+    async fn remember_device_user(
+        &self,
+        backend_id: Uuid,
+        device_id: &str,
+        user_id: Option<&str>,
+    ) -> Result<()> {
         let now = Timestamp::now();
         let mut device = self.device_or_new(backend_id, device_id, now).await?;
         if device.last_user_id.as_deref() == user_id && device.created_at != now {
@@ -152,15 +185,24 @@ impl Berth {
         Ok(self.store.put_device(&device).await?)
     }
 
-    async fn device_or_new(&self, backend_id: Uuid, device_id: &str, now: Timestamp) -> Result<Device> {
-        Ok(self.store.device(backend_id, device_id).await?.unwrap_or(Device {
-            backend_id,
-            id: device_id.to_owned(),
-            properties: Map::new(),
-            last_user_id: None,
-            created_at: now,
-            updated_at: now,
-        }))
+    async fn device_or_new(
+        &self,
+        backend_id: Uuid,
+        device_id: &str,
+        now: Timestamp,
+    ) -> Result<Device> {
+        Ok(self
+            .store
+            .device(backend_id, device_id)
+            .await?
+            .unwrap_or(Device {
+                backend_id,
+                id: device_id.to_owned(),
+                properties: Map::new(),
+                last_user_id: None,
+                created_at: now,
+                updated_at: now,
+            }))
     }
 
     pub async fn register(
@@ -173,12 +215,21 @@ impl Berth {
     ) -> Result<LoggedIn> {
         let settings = self.app_settings(backend_id).await?;
         if !settings.registration_open {
-            return Err(Error::Conflict("Registration is closed for this backend.".to_owned()));
+            return Err(Error::Conflict(
+                "Registration is closed for this backend.".to_owned(),
+            ));
         }
         let user = self
-            .create_user(backend_id, username, password, properties, settings.credential_rules())
+            .create_user(
+                backend_id,
+                username,
+                password,
+                properties,
+                settings.credential_rules(),
+            )
             .await?;
-        self.start_session(backend_id, device_id, user, &settings).await
+        self.start_session(backend_id, device_id, user, &settings)
+            .await
     }
 
     /// Checks the credentials, counting failures per username and per address: past the backend's
@@ -196,8 +247,15 @@ impl Berth {
         let since = now.minus_millis(i64::from(settings.login_failure_window_minutes) * MINUTE);
         let user_key = format!("user:{username}");
         let address_key = format!("address:{}", address.to_canonical());
-        if self.store.login_failures(backend_id, &user_key, since).await? >= u64::from(settings.max_failed_logins_per_user)
-            || self.store.login_failures(backend_id, &address_key, since).await?
+        if self
+            .store
+            .login_failures(backend_id, &user_key, since)
+            .await?
+            >= u64::from(settings.max_failed_logins_per_user)
+            || self
+                .store
+                .login_failures(backend_id, &address_key, since)
+                .await?
                 >= u64::from(settings.max_failed_logins_per_address)
         {
             return Err(Error::RateLimited(format!(
@@ -213,19 +271,33 @@ impl Berth {
         };
         let valid = verify_password(password, &stored).await? && user.is_some();
         let Some(user) = user.filter(|_| valid) else {
-            self.store.record_login_failure(backend_id, &user_key, now, since).await?;
-            self.store.record_login_failure(backend_id, &address_key, now, since).await?;
+            self.store
+                .record_login_failure(backend_id, &user_key, now, since)
+                .await?;
+            self.store
+                .record_login_failure(backend_id, &address_key, now, since)
+                .await?;
             return Err(wrong_credentials());
         };
-        self.store.clear_login_failures(backend_id, &user_key).await?;
-        self.start_session(backend_id, device_id, user, &settings).await
+        self.store
+            .clear_login_failures(backend_id, &user_key)
+            .await?;
+        self.start_session(backend_id, device_id, user, &settings)
+            .await
     }
 
     /// Trades a login token (once) for a new session and a new token, on the device it was issued to.
-    pub async fn auto_login(&self, backend_id: Uuid, device_id: &str, login_token: &str) -> Result<LoggedIn> {
+    pub async fn auto_login(
+        &self,
+        backend_id: Uuid,
+        device_id: &str,
+        login_token: &str,
+    ) -> Result<LoggedIn> {
         let settings = self.app_settings(backend_id).await?;
         if !settings.auto_login_enabled {
-            return Err(Error::Conflict("Auto-login is disabled for this backend.".to_owned()));
+            return Err(Error::Conflict(
+                "Auto-login is disabled for this backend.".to_owned(),
+            ));
         }
         let invalid = || Error::invalid("loginToken", "The login token is not valid.");
         if login_token.is_empty() {
@@ -233,19 +305,36 @@ impl Berth {
         }
         let token = self
             .store
-            .take_token(backend_id, TokenKind::Login, &hash_secret(login_token), Timestamp::now())
+            .take_token(
+                backend_id,
+                TokenKind::Login,
+                &hash_secret(login_token),
+                Timestamp::now(),
+            )
             .await?
             .filter(|token| token.device_id == device_id)
             .ok_or_else(invalid)?;
-        let user = self.store.user(backend_id, &token.user_id).await?.ok_or_else(invalid)?;
-        self.start_session(backend_id, device_id, user, &settings).await
+        let user = self
+            .store
+            .user(backend_id, &token.user_id)
+            .await?
+            .ok_or_else(invalid)?;
+        self.start_session(backend_id, device_id, user, &settings)
+            .await
     }
 
     /// Ends the session and the device's login tokens (auto-login stops).
     pub async fn logout(&self, session: &Session) -> Result<()> {
-        self.store.delete_session(session.backend_id, &session.id_hash).await?;
         self.store
-            .delete_tokens(session.backend_id, TokenKind::Login, &session.user_id, Some(&session.device_id))
+            .delete_session(session.backend_id, &session.id_hash)
+            .await?;
+        self.store
+            .delete_tokens(
+                session.backend_id,
+                TokenKind::Login,
+                &session.user_id,
+                Some(&session.device_id),
+            )
             .await?;
         Ok(())
     }
@@ -255,27 +344,48 @@ impl Berth {
         if !verify_password(password, &user.password_hash).await? {
             return Err(Error::invalid("password", "The password is incorrect."));
         }
-        self.store.delete_user_sessions(user.backend_id, &user.id).await?;
-        self.store.delete_users(user.backend_id, std::slice::from_ref(&user.id)).await?;
+        self.store
+            .delete_user_sessions(user.backend_id, &user.id)
+            .await?;
+        self.store
+            .delete_users(user.backend_id, std::slice::from_ref(&user.id))
+            .await?;
         Ok(())
     }
 
     /// Changes the password; login tokens stop working (other devices must log in again).
-    pub async fn update_password(&self, user: &User, old_password: &str, new_password: &str) -> Result<()> {
+    pub async fn update_password(
+        &self,
+        user: &User,
+        old_password: &str,
+        new_password: &str,
+    ) -> Result<()> {
         let settings = self.app_settings(user.backend_id).await?;
         if !verify_password(old_password, &user.password_hash).await? {
             return Err(Error::invalid("oldPassword", "The password is incorrect."));
         }
         let mut problems = Problems::new();
-        check_password("newPassword", new_password, settings.min_password_length as usize, &mut problems);
+        check_password(
+            "newPassword",
+            new_password,
+            settings.min_password_length as usize,
+            &mut problems,
+        );
         problems.into_result()?;
         let changes = UserChanges {
             password: Some(new_password.to_owned()),
             ..Default::default()
         };
-        self.update_user(user.backend_id, &user.id, changes, settings.credential_rules())
+        self.update_user(
+            user.backend_id,
+            &user.id,
+            changes,
+            settings.credential_rules(),
+        )
+        .await?;
+        self.store
+            .delete_tokens(user.backend_id, TokenKind::Login, &user.id, None)
             .await?;
-        self.store.delete_tokens(user.backend_id, TokenKind::Login, &user.id, None).await?;
         Ok(())
     }
 
@@ -295,11 +405,17 @@ impl Berth {
             .await?
             .ok_or_else(|| Error::invalid("username", "User not found."))?;
         let address = email_address(&user, email_property)?;
-        let template = self.mail_template_or_default(backend_id, template_name).await?;
-        if !template.body.contains(PASSWORD_RESET_PLACEHOLDER) && !template.subject.contains(PASSWORD_RESET_PLACEHOLDER) {
+        let template = self
+            .mail_template_or_default(backend_id, template_name)
+            .await?;
+        if !template.body.contains(PASSWORD_RESET_PLACEHOLDER)
+            && !template.subject.contains(PASSWORD_RESET_PLACEHOLDER)
+        {
             return Err(Error::invalid(
                 "options",
-                format!("The mail template {template_name} must contain {PASSWORD_RESET_PLACEHOLDER}."),
+                format!(
+                    "The mail template {template_name} must contain {PASSWORD_RESET_PLACEHOLDER}."
+                ),
             ));
         }
         let token = reset_token();
@@ -315,12 +431,15 @@ impl Berth {
                 user_id: user.id.clone(),
                 device_id: String::new(),
                 created_at: now,
-                expires_at: Timestamp::from_millis(now.as_millis() + i64::from(settings.password_reset_ttl_minutes) * MINUTE),
+                expires_at: Timestamp::from_millis(
+                    now.as_millis() + i64::from(settings.password_reset_ttl_minutes) * MINUTE,
+                ),
             })
             .await?;
         let mut substitutions = Map::new();
         substitutions.insert("PASSWORD_RESET_TOKEN".to_owned(), Value::from(token));
-        self.deliver_mail(backend_id, &address, &template, &substitutions).await
+        self.deliver_mail(backend_id, &address, &template, &substitutions)
+            .await
     }
 
     /// Sets a new password with a reset token (once, before it expires) and logs the user in. Wrong
@@ -337,11 +456,20 @@ impl Berth {
         let now = Timestamp::now();
         let since = now.minus_millis(i64::from(settings.login_failure_window_minutes) * MINUTE);
         let key = format!("reset:{username}");
-        if self.store.login_failures(backend_id, &key, since).await? >= u64::from(settings.max_failed_logins_per_user) {
-            return Err(Error::RateLimited("Too many wrong reset tokens; ask for a new one later.".to_owned()));
+        if self.store.login_failures(backend_id, &key, since).await?
+            >= u64::from(settings.max_failed_logins_per_user)
+        {
+            return Err(Error::RateLimited(
+                "Too many wrong reset tokens; ask for a new one later.".to_owned(),
+            ));
         }
         let mut problems = Problems::new();
-        check_password("newPassword", new_password, settings.min_password_length as usize, &mut problems);
+        check_password(
+            "newPassword",
+            new_password,
+            settings.min_password_length as usize,
+            &mut problems,
+        );
         problems.into_result()?;
         let user = self
             .store
@@ -350,19 +478,31 @@ impl Berth {
             .ok_or_else(|| Error::invalid("username", "User not found."))?;
         let taken = self
             .store
-            .take_token(backend_id, TokenKind::PasswordReset, &hash_secret(token.trim()), now)
+            .take_token(
+                backend_id,
+                TokenKind::PasswordReset,
+                &hash_secret(token.trim()),
+                now,
+            )
             .await?;
         match taken {
             Some(taken) if taken.user_id == user.id => {}
             Some(other) => {
                 // Someone else's token: put it back untouched and refuse.
                 self.store.insert_token(&other).await?;
-                self.store.record_login_failure(backend_id, &key, now, since).await?;
+                self.store
+                    .record_login_failure(backend_id, &key, now, since)
+                    .await?;
                 return Err(Error::invalid("token", "The token is not valid."));
             }
             None => {
-                self.store.record_login_failure(backend_id, &key, now, since).await?;
-                return Err(Error::invalid("token", "The token is not valid or has expired."));
+                self.store
+                    .record_login_failure(backend_id, &key, now, since)
+                    .await?;
+                return Err(Error::invalid(
+                    "token",
+                    "The token is not valid or has expired.",
+                ));
             }
         }
         let changes = UserChanges {
@@ -372,25 +512,41 @@ impl Berth {
         let user = self
             .update_user(backend_id, &user.id, changes, settings.credential_rules())
             .await?;
-        self.store.delete_user_sessions(backend_id, &user.id).await?;
+        self.store
+            .delete_user_sessions(backend_id, &user.id)
+            .await?;
         self.store.clear_login_failures(backend_id, &key).await?;
-        self.start_session(backend_id, device_id, user, &settings).await
+        self.start_session(backend_id, device_id, user, &settings)
+            .await
     }
 
     /// Merges properties into the logged-in user's.
-    pub async fn save_user_properties(&self, user: &User, properties: Map<String, Value>) -> Result<()> {
+    pub async fn save_user_properties(
+        &self,
+        user: &User,
+        properties: Map<String, Value>,
+    ) -> Result<()> {
         let settings = self.app_settings(user.backend_id).await?;
         let changes = UserChanges {
             properties,
             ..Default::default()
         };
-        self.update_user(user.backend_id, &user.id, changes, settings.credential_rules())
-            .await
-            .map_err(|error| rename_field(error, "user", "properties"))?;
+        self.update_user(
+            user.backend_id,
+            &user.id,
+            changes,
+            settings.credential_rules(),
+        )
+        .await
+        .map_err(|error| rename_field(error, "user", "properties"))?;
         Ok(())
     }
 
-    pub async fn device_properties(&self, backend_id: Uuid, device_id: &str) -> Result<Map<String, Value>> {
+    pub async fn device_properties(
+        &self,
+        backend_id: Uuid,
+        device_id: &str,
+    ) -> Result<Map<String, Value>> {
         Ok(self
             .store
             .device(backend_id, device_id)
@@ -399,7 +555,12 @@ impl Berth {
             .unwrap_or_default())
     }
 
-    pub async fn save_device_properties(&self, backend_id: Uuid, device_id: &str, properties: Map<String, Value>) -> Result<()> {
+    pub async fn save_device_properties(
+        &self,
+        backend_id: Uuid,
+        device_id: &str,
+        properties: Map<String, Value>,
+    ) -> Result<()> {
         let mut problems = Problems::new();
         check_properties("properties", &properties, &mut problems);
         problems.into_result()?;
@@ -414,7 +575,11 @@ impl Berth {
     }
 
     /// The named template, or the built-in one for password resets.
-    pub async fn mail_template_or_default(&self, backend_id: Uuid, name: &str) -> Result<MailTemplate> {
+    pub async fn mail_template_or_default(
+        &self,
+        backend_id: Uuid,
+        name: &str,
+    ) -> Result<MailTemplate> {
         if let Some(template) = self.store.mail_template(backend_id, name).await? {
             return Ok(template);
         }
@@ -422,10 +587,15 @@ impl Berth {
             return Ok(MailTemplate {
                 name: name.to_owned(),
                 subject: "Your password reset token".to_owned(),
-                body: format!("Use this token to set a new password: {PASSWORD_RESET_PLACEHOLDER}\n"),
+                body: format!(
+                    "Use this token to set a new password: {PASSWORD_RESET_PLACEHOLDER}\n"
+                ),
             });
         }
-        Err(Error::invalid("templateName", format!("There is no mail template named {name}.")))
+        Err(Error::invalid(
+            "templateName",
+            format!("There is no mail template named {name}."),
+        ))
     }
 
     /// `Mailer.sendMail`: mails a template to a user of the backend.
@@ -443,8 +613,11 @@ impl Berth {
             .await?
             .ok_or_else(|| Error::invalid("userOid", "User not found."))?;
         let address = email_address(&user, email_property)?;
-        let template = self.mail_template_or_default(backend_id, template_name).await?;
-        self.deliver_mail(backend_id, &address, &template, substitutions).await
+        let template = self
+            .mail_template_or_default(backend_id, template_name)
+            .await?;
+        self.deliver_mail(backend_id, &address, &template, substitutions)
+            .await
     }
 
     /// Fills the template, hands the mail to the transport (if any) and records it in the outbox
@@ -457,13 +630,15 @@ impl Berth {
         substitutions: &Map<String, Value>,
     ) -> Result<()> {
         let fill = |text: &str| {
-            substitutions.iter().fold(text.to_owned(), |text, (name, value)| {
-                let value = match value {
-                    Value::String(s) => s.clone(),
-                    other => other.to_string(),
-                };
-                text.replace(&format!("%{name}%"), &value)
-            })
+            substitutions
+                .iter()
+                .fold(text.to_owned(), |text, (name, value)| {
+                    let value = match value {
+                        Value::String(s) => s.clone(),
+                        other => other.to_string(),
+                    };
+                    text.replace(&format!("%{name}%"), &value)
+                })
         };
         let mut mail = OutgoingMail {
             backend_id,
@@ -486,7 +661,9 @@ impl Berth {
                 Err(error) => {
                     mail.status = MailStatus::Failed;
                     mail.error = Some(error.clone());
-                    Err(Error::Store(StoreError::Unavailable(format!("mail delivery failed: {error}").into())))
+                    Err(Error::Store(StoreError::Unavailable(
+                        format!("mail delivery failed: {error}").into(),
+                    )))
                 }
             },
         };
@@ -495,7 +672,11 @@ impl Berth {
     }
 
     /// Items the principal may read, matching the criteria.
-    pub async fn find_items(&self, collection: &Collection, query: ItemQuery) -> Result<crate::page::Page<Item>> {
+    pub async fn find_items(
+        &self,
+        collection: &Collection,
+        query: ItemQuery,
+    ) -> Result<crate::page::Page<Item>> {
         self.list_items(collection, &query).await
     }
 
@@ -527,10 +708,17 @@ impl Berth {
     }
 
     /// The item, if the principal may write it (update, delete and permission calls need write).
-    pub async fn writable_item(&self, collection: &Collection, principal: &Principal, id: &str) -> Result<Item> {
+    pub async fn writable_item(
+        &self,
+        collection: &Collection,
+        principal: &Principal,
+        id: &str,
+    ) -> Result<Item> {
         let item = self.item(collection, id, "itemOid").await?;
         if !item_grants(&item, principal, Right::Write) {
-            return Err(Error::PermissionDenied(format!("No write permission on item {id}.")));
+            return Err(Error::PermissionDenied(format!(
+                "No write permission on item {id}."
+            )));
         }
         Ok(item)
     }
@@ -566,7 +754,9 @@ impl Berth {
             .set_item_permissions(collection, &updates)
             .await
             .map_err(|e| match e {
-                StoreError::NotFound => Error::Conflict("An item changed meanwhile; try again.".to_owned()),
+                StoreError::NotFound => {
+                    Error::Conflict("An item changed meanwhile; try again.".to_owned())
+                }
                 other => other.into(),
             })?;
         Ok(updates.len() as u64)
@@ -588,18 +778,27 @@ fn reset_token() -> String {
     const ALPHABET: &[u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZ23456789";
     let mut bytes = [0u8; 10];
     rand::fill(&mut bytes);
-    bytes.iter().map(|b| ALPHABET[usize::from(*b) % ALPHABET.len()] as char).collect()
+    bytes
+        .iter()
+        .map(|b| ALPHABET[usize::from(*b) % ALPHABET.len()] as char)
+        .collect()
 }
 
 fn email_address(user: &User, email_property: &str) -> Result<String> {
     let address = if email_property == "_username" {
         Some(user.username.clone())
     } else {
-        user.properties.get(email_property).and_then(Value::as_str).map(str::to_owned)
+        user.properties
+            .get(email_property)
+            .and_then(Value::as_str)
+            .map(str::to_owned)
     };
-    address
-        .filter(|a| a.contains('@'))
-        .ok_or_else(|| Error::invalid("options", format!("The user has no mail address in {email_property}.")))
+    address.filter(|a| a.contains('@')).ok_or_else(|| {
+        Error::invalid(
+            "options",
+            format!("The user has no mail address in {email_property}."),
+        )
+    })
 }
 
 fn rename_field(error: Error, from: &str, to: &str) -> Error {
@@ -622,4 +821,55 @@ fn rename_field(error: Error, from: &str, to: &str) -> Error {
 /// A device id as the runtimes send it: present, at most 255 characters.
 pub fn check_device_id(device_id: &str) -> bool {
     !device_id.is_empty() && device_id.len() <= DEVICE_ID_MAX
+}
+
+/// Longest template subject and body.
+pub const MAIL_SUBJECT_MAX: usize = 1000;
+pub const MAIL_BODY_MAX: usize = 100 * 1024;
+
+impl Berth {
+    pub async fn put_mail_template(&self, backend_id: Uuid, template: MailTemplate) -> Result<()> {
+        let mut problems = Problems::new();
+        if template.name.is_empty()
+            || template.name.len() > 100
+            || !template
+                .name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_')
+        {
+            problems.add(
+                "name",
+                "A template name is 1 to 100 letters, digits or underscores.",
+            );
+        }
+        problems.check_length("subject", &template.subject, MAIL_SUBJECT_MAX);
+        if template.body.len() > MAIL_BODY_MAX {
+            problems.add("body", "A template body is at most 100 KB.");
+        }
+        problems.into_result()?;
+        Ok(self.store.put_mail_template(backend_id, &template).await?)
+    }
+
+    pub async fn mail_templates(&self, backend_id: Uuid) -> Result<Vec<MailTemplate>> {
+        Ok(self.store.mail_templates(backend_id).await?)
+    }
+
+    pub async fn delete_mail_template(&self, backend_id: Uuid, name: &str) -> Result<()> {
+        self.store
+            .delete_mail_template(backend_id, name)
+            .await
+            .map_err(|e| match e {
+                StoreError::NotFound => Error::not_found("name", "Template not found."),
+                other => other.into(),
+            })
+    }
+
+    /// The backend's outbox, newest first: every mail, sent, failed or held.
+    pub async fn mail_outbox(
+        &self,
+        backend_id: Uuid,
+        page: &crate::page::PageRequest,
+    ) -> Result<crate::page::Page<OutgoingMail>> {
+        Ok(self.store.mails(backend_id, page).await?)
+    }
 }

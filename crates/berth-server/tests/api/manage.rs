@@ -221,7 +221,7 @@ async fn users_are_managed() {
     let backend = server.managed_backend("People").await;
 
     let created = server
-        .manage_ok(&backend, "User.create", json!({ "username": "joe@example.com", "password": "s3cret", "properties": { "age": 21, "city": "Kyoto" } }))
+        .manage_ok(&backend, "User.create", json!({ "username": "joe@example.com", "password": "s3cret1", "properties": { "age": 21, "city": "Kyoto" } }))
         .await;
     let user = &created["user"];
     let id = user["_id"].as_str().expect("_id").to_owned();
@@ -246,15 +246,15 @@ async fn users_are_managed() {
             "username",
         ),
         (
-            json!({ "username": "has space", "password": "x" }),
+            json!({ "username": "has space", "password": "secret" }),
             "username",
         ),
         (
-            json!({ "username": "u".repeat(256), "password": "x" }),
+            json!({ "username": "u".repeat(256), "password": "secret" }),
             "username",
         ),
-        (json!({ "username": "", "password": "x" }), "username"),
-        (json!({ "password": "x" }), "username"),
+        (json!({ "username": "", "password": "secret" }), "username"),
+        (json!({ "password": "secret" }), "username"),
         (
             json!({ "username": "ann", "password": "p".repeat(81) }),
             "password",
@@ -265,18 +265,18 @@ async fn users_are_managed() {
         ),
         (json!({ "username": "ann" }), "password"),
         (
-            json!({ "username": "ann", "password": "x", "properties": { "bad_key": 1 } }),
+            json!({ "username": "ann", "password": "secret", "properties": { "bad_key": 1 } }),
             "properties",
         ),
         (
-            json!({ "username": "ann", "password": "x", "properties": { "blob": "b".repeat(600 * 1024) } }),
+            json!({ "username": "ann", "password": "secret", "properties": { "blob": "b".repeat(600 * 1024) } }),
             "properties",
         ),
         (
-            json!({ "username": "ann", "password": "x", "properties": [1] }),
+            json!({ "username": "ann", "password": "secret", "properties": [1] }),
             "properties",
         ),
-        (json!({ "username": 5, "password": "x" }), "username"),
+        (json!({ "username": 5, "password": "secret" }), "username"),
     ] {
         let response = server.manage(&backend, "User.create", params.clone()).await;
         assert_rpc_error(&response, -32602, Some(member));

@@ -109,8 +109,10 @@ impl From<Error> for RpcError {
                 RpcError::new(codes::PERMISSION_DENIED, "Permission denied.")
                     .with_data(json!({ "reason": message }))
             }
-            Error::RateLimited(message) => RpcError::new(codes::CALL_LIMIT_EXCEEDED, "Call limit exceeded.")
-                .with_data(json!({ "reason": message })),
+            Error::RateLimited(message) => {
+                RpcError::new(codes::CALL_LIMIT_EXCEEDED, "Call limit exceeded.")
+                    .with_data(json!({ "reason": message }))
+            }
             Error::Conflict(message) => {
                 RpcError::new(codes::OPERATION_INVALID, "Operation is invalid.")
                     .with_data(json!({ "reason": message }))

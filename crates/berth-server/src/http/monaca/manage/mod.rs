@@ -2,6 +2,7 @@
 //! `X-Monaca-Backend-Management-API-Key`. Everything is answered with HTTP 200 and a JSON-RPC body
 //! (204 when every call was a notification).
 
+mod backend;
 mod collections;
 mod items;
 mod users;
@@ -129,6 +130,12 @@ async fn dispatch(context: &Manage<'_>, call: Call) -> Result<Value, RpcError> {
         "CollectionItem.delete" => items::delete(context, params).await,
         "CollectionItem.getPermission" => items::get_permission(context, params).await,
         "CollectionItem.setPermission" => items::set_permission(context, params).await,
+        "Backend.getSettings" => backend::get_settings(context).await,
+        "Backend.setSettings" => backend::set_settings(context, params).await,
+        "Mailer.listTemplates" => backend::list_templates(context).await,
+        "Mailer.setTemplate" => backend::set_template(context, params).await,
+        "Mailer.deleteTemplate" => backend::delete_template(context, params).await,
+        "Mailer.listOutbox" => backend::list_outbox(context, params).await,
         _ => Err(RpcError::method_not_found()),
     }
 }

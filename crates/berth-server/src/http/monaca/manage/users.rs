@@ -25,6 +25,15 @@ pub async fn list(context: &Manage<'_>, params: Params) -> Result<Value, RpcErro
     Ok(list_result(items, page.total))
 }
 
+/// The backend's username and password rules (app settings) apply to the management side too.
+async fn rules(context: &Manage<'_>) -> Result<CredentialRules, RpcError> {
+    Ok(context
+        .berth
+        .app_settings(context.backend.id)
+        .await?
+        .credential_rules())
+}
+
 pub async fn create(context: &Manage<'_>, params: Params) -> Result<Value, RpcError> {
     let username = params.string("username")?;
     let password = params.string("password")?;
@@ -36,7 +45,7 @@ pub async fn create(context: &Manage<'_>, params: Params) -> Result<Value, RpcEr
             &username,
             &password,
             properties,
-            CredentialRules::default(),
+            rules(context).await?,
         )
         .await?;
     Ok(json!({ "user": user.to_json(None) }))
@@ -67,9 +76,14 @@ pub async fn update(context: &Manage<'_>, params: Params) -> Result<Value, RpcEr
         password: text("_password")?,
         properties,
     };
+    let rules = context
+        .berth
+        .app_settings(context.backend.id)
+        .await?
+        .credential_rules();
     context
         .berth
-        .update_user(context.backend.id, &id, changes, CredentialRules::default())
+        .update_user(context.backend.id, &id, changes, rules)
         .await?;
     Ok(ok())
 }
