@@ -404,10 +404,10 @@ impl Berth {
             .user_by_username(backend_id, username)
             .await?
             .ok_or_else(|| Error::invalid("username", "User not found."))?;
-        let address = email_address(&user, email_property)?;
         let template = self
             .mail_template_or_default(backend_id, template_name)
             .await?;
+        let address = email_address(&user, email_property)?;
         if !template.body.contains(PASSWORD_RESET_PLACEHOLDER)
             && !template.subject.contains(PASSWORD_RESET_PLACEHOLDER)
         {
@@ -612,10 +612,10 @@ impl Berth {
             .user(backend_id, user_oid)
             .await?
             .ok_or_else(|| Error::invalid("userOid", "User not found."))?;
-        let address = email_address(&user, email_property)?;
         let template = self
             .mail_template_or_default(backend_id, template_name)
             .await?;
+        let address = email_address(&user, email_property)?;
         self.deliver_mail(backend_id, &address, &template, substitutions)
             .await
     }

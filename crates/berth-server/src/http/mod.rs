@@ -40,17 +40,20 @@ pub fn router(state: AppState) -> Router {
         .layer(DefaultBodyLimit::max(TOOLS_BODY_LIMIT))
         .route_layer(middleware::from_fn(extract::refuse_oversized_body))
         .method_not_allowed_fallback(method_not_allowed);
-    let app_api = Router::new()
-        .route(
-            "/json-rpc/{backend_id}",
-            post(monaca::app::handle).layer(DefaultBodyLimit::max(monaca::app::BODY_LIMIT)),
-        )
-        .layer(monaca_cors());
+    // CORS wraps the route itself and the route takes OPTIONS, so preflights are answered by CORS
+    // rather than by the router's 405.
+    let app_api = post(monaca::app::handle)
+        .options(|| async { StatusCode::NO_CONTENT })
+        .layer(
+            tower::ServiceBuilder::new()
+                .layer(monaca_cors())
+                .layer(DefaultBodyLimit::max(monaca::app::BODY_LIMIT)),
+        );
     Router::new()
         .route("/health", get(health))
         .route("/openapi.json", get(openapi::serve))
         .nest("/mobile/tools/1.0", tools)
-        .merge(app_api)
+        .route("/json-rpc/{backend_id}", app_api)
         .route(
             "/manage/json-rpc/{backend_id}",
             post(monaca::manage::handle).layer(DefaultBodyLimit::max(monaca::manage::BODY_LIMIT)),

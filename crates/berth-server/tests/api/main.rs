@@ -1,6 +1,7 @@
 //! API tests: each starts the real `berth` binary and speaks HTTP (or runs its CLI).
 
 mod admin_token;
+mod app;
 mod assets;
 mod backends;
 mod cli;
