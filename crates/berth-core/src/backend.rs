@@ -162,6 +162,18 @@ pub struct ManagementKey {
     pub created_by: String,
 }
 
+impl ManagementKey {
+    /// Whether a request from `address` may use this key.
+    pub fn allows(&self, address: std::net::IpAddr) -> bool {
+        match &self.allowed_ip_range {
+            None => true,
+            Some(range) => range
+                .parse::<ipnet::IpNet>()
+                .is_ok_and(|net| net.contains(&address.to_canonical())),
+        }
+    }
+}
+
 /// The anonymous key as Oracle SDKs expect it: base64 of `<NAME>_MobileAnonymous_APPID:<secret>`,
 /// sent as `Authorization: Basic <key>` without further encoding.
 pub fn anonymous_key(backend_name: &str, secret: &str) -> String {

@@ -33,10 +33,24 @@ pub enum Error {
     /// The request was understood but its content breaks the rules; every problem is listed.
     #[error("{}", summarize(.0))]
     Invalid(Vec<FieldProblem>),
+    /// `field` names the request member that named the missing thing (e.g. `collectionName`), for
+    /// APIs that report problems per parameter.
+    #[error("{message}")]
+    NotFound {
+        field: &'static str,
+        message: String,
+    },
+    #[error("{message}")]
+    AlreadyExists {
+        field: &'static str,
+        message: String,
+    },
+    /// The caller may not do this to this resource.
     #[error("{0}")]
-    NotFound(String),
+    PermissionDenied(String),
+    /// Too many attempts (e.g. failed logins) in a short time; try again later.
     #[error("{0}")]
-    AlreadyExists(String),
+    RateLimited(String),
     /// The request clashes with the resource's state (for example, changing a trashed backend).
     #[error("{0}")]
     Conflict(String),
@@ -49,6 +63,20 @@ pub enum Error {
 impl Error {
     pub fn invalid(field: impl Into<String>, message: impl Into<String>) -> Self {
         Error::Invalid(vec![FieldProblem::new(field, message)])
+    }
+
+    pub fn not_found(field: &'static str, message: impl Into<String>) -> Self {
+        Error::NotFound {
+            field,
+            message: message.into(),
+        }
+    }
+
+    pub fn already_exists(field: &'static str, message: impl Into<String>) -> Self {
+        Error::AlreadyExists {
+            field,
+            message: message.into(),
+        }
     }
 }
 

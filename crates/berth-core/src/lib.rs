@@ -4,10 +4,14 @@
 //! This crate knows neither HTTP nor SQL: handlers translate wire formats into these types, stores
 //! translate them into queries.
 
+pub mod appauth;
+pub mod appdata;
 pub mod backend;
 pub mod error;
 pub mod ids;
+pub mod monaql;
 pub mod page;
+pub mod password;
 pub mod precondition;
 pub mod secret;
 pub mod service;

@@ -9,7 +9,9 @@ use sqlx::{QueryBuilder, Sqlite};
 use uuid::Uuid;
 
 use crate::SqliteStore;
+use crate::collections::drop_items_table;
 use crate::error::{corrupt, store_error};
+use crate::paging::escape_like;
 
 #[derive(sqlx::FromRow)]
 struct BackendRow {
@@ -239,17 +241,42 @@ impl BackendRepo for SqliteStore {
     }
 
     async fn delete_backend(&self, id: Uuid, expected_revision: i64) -> StoreResult<()> {
-        // Everything owned by the backend goes with it through ON DELETE CASCADE.
-        let result = sqlx::query("DELETE FROM backends WHERE id = $1 AND revision = $2")
-            .bind(id.to_string())
-            .bind(expected_revision)
-            .execute(&self.writer)
+        let mut tx = self
+            .writer
+            .begin_with("BEGIN IMMEDIATE")
             .await
             .map_err(store_error)?;
-        if result.rows_affected() == 1 {
-            return Ok(());
+        // Confirm the revision first (a no-op write, so the lock is ours), then drop the item tables
+        // of the backend's collections; its rows go with it through ON DELETE CASCADE.
+        let current =
+            sqlx::query("UPDATE backends SET revision = revision WHERE id = $1 AND revision = $2")
+                .bind(id.to_string())
+                .bind(expected_revision)
+                .execute(&mut *tx)
+                .await
+                .map_err(store_error)?;
+        if current.rows_affected() == 0 {
+            tx.rollback().await.map_err(store_error)?;
+            return Err(self.missing_or_changed(id).await);
         }
-        Err(self.missing_or_changed(id).await)
+        let collection_ids: Vec<String> =
+            sqlx::query_scalar("SELECT id FROM collections WHERE backend_id = $1")
+                .bind(id.to_string())
+                .fetch_all(&mut *tx)
+                .await
+                .map_err(store_error)?;
+        for collection_id in collection_ids {
+            let collection_id = Uuid::parse_str(&collection_id)
+                .map_err(|_| corrupt("collection id", &collection_id))?;
+            drop_items_table(&mut tx, collection_id).await?;
+        }
+        sqlx::query("DELETE FROM backends WHERE id = $1")
+            .bind(id.to_string())
+            .execute(&mut *tx)
+            .await
+            .map_err(store_error)?;
+        tx.commit().await.map_err(store_error)?;
+        Ok(())
     }
 }
 
@@ -310,15 +337,4 @@ fn push_flag(builder: &mut QueryBuilder<Sqlite>, column: &'static str, filter: F
             builder.push(format!(" AND {column} = 0"));
         }
     }
-}
-
-fn escape_like(text: &str) -> String {
-    let mut escaped = String::with_capacity(text.len());
-    for c in text.chars() {
-        if matches!(c, '%' | '_' | '\\') {
-            escaped.push('\\');
-        }
-        escaped.push(c);
-    }
-    escaped
 }

@@ -3,10 +3,15 @@
 //! Writes go through a pool of exactly one connection, so writers queue in-process instead of
 //! fighting over SQLite's file lock; reads use a separate pool and run concurrently under WAL.
 
+mod appauth;
 mod backends;
+mod collections;
 mod error;
 mod keys;
+pub mod monaql;
+mod paging;
 mod settings;
+mod users;
 
 use std::path::{Path, PathBuf};
 use std::str::FromStr;

@@ -4,10 +4,14 @@
 //! A store crate runs the whole suite with one line in its tests:
 //! `berth_store_tests::conformance_tests!(async { Arc::new(open_a_fresh_store().await) as Arc<dyn Store> });`
 
+mod appauth;
+mod appdata;
 mod backends;
 mod keys;
 mod settings;
 
+pub use appauth::*;
+pub use appdata::*;
 pub use backends::*;
 pub use keys::*;
 pub use settings::*;
@@ -33,6 +37,20 @@ macro_rules! conformance_tests {
             management_keys_belong_to_one_backend,
             management_key_for_a_missing_backend_is_refused,
             settings_are_upserted,
+            users_round_trip_and_usernames_are_unique_per_backend,
+            deleting_users_is_all_or_nothing,
+            users_are_listed_sorted_filtered_and_paged,
+            collections_are_created_configured_and_dropped,
+            items_round_trip_and_count,
+            items_are_listed_sorted_and_paged,
+            purging_a_backend_removes_its_app_data,
+            app_settings_are_kept_per_backend,
+            sessions_expire_and_end,
+            tokens_work_once_and_expire,
+            login_failures_are_counted_in_a_window,
+            devices_are_upserted,
+            mail_templates_and_outbox,
+            app_callers_see_only_items_they_may,
         );
     };
     (@stories $make_store:expr; $($story:ident),* $(,)?) => {

@@ -331,7 +331,7 @@ impl Berth {
 }
 
 pub(super) fn backend_not_found(id: Uuid) -> Error {
-    Error::NotFound(format!("No mobile backend with id {id} exists."))
+    Error::not_found("id", format!("No mobile backend with id {id} exists."))
 }
 
 fn busy(id: Uuid) -> Error {
@@ -352,9 +352,10 @@ pub(super) fn refuse_if_trashed(backend: &Backend) -> Result<()> {
 
 fn name_clash_or(error: StoreError, name: &str, version: &str) -> Error {
     match error {
-        StoreError::AlreadyExists(_) => Error::AlreadyExists(format!(
-            "A mobile backend named {name} with version {version} already exists."
-        )),
+        StoreError::AlreadyExists(_) => Error::already_exists(
+            "name",
+            format!("A mobile backend named {name} with version {version} already exists."),
+        ),
         other => other.into(),
     }
 }

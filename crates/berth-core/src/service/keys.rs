@@ -3,7 +3,7 @@
 use ipnet::IpNet;
 use uuid::Uuid;
 
-use crate::backend::ManagementKey;
+use crate::backend::{Backend, ManagementKey};
 use crate::error::{Error, Result, StoreError};
 use crate::ids::new_row_id;
 use crate::secret::{display_prefix, generate_token, hash_secret};
@@ -78,13 +78,39 @@ impl Berth {
         Ok(self.store.management_keys(backend_id).await?)
     }
 
+    /// The backend a presented management key opens, if the key is valid for it: it must exist,
+    /// belong to `backend_id`, and that backend must be neither trashed nor inactive.
+    pub async fn backend_for_management_key(
+        &self,
+        backend_id: Uuid,
+        presented: &str,
+    ) -> Result<Option<(Backend, ManagementKey)>> {
+        let Some(key) = self
+            .store
+            .management_key_by_hash(&hash_secret(presented))
+            .await?
+        else {
+            return Ok(None);
+        };
+        if key.backend_id != backend_id {
+            return Ok(None);
+        }
+        Ok(self
+            .store
+            .backend(backend_id)
+            .await?
+            .filter(|backend| !backend.in_trash && !backend.inactive)
+            .map(|backend| (backend, key)))
+    }
+
     pub async fn revoke_management_key(&self, backend_id: Uuid, key_id: Uuid) -> Result<()> {
         self.backend(backend_id).await?;
         match self.store.delete_management_key(backend_id, key_id).await {
             Ok(()) => Ok(()),
-            Err(StoreError::NotFound) => Err(Error::NotFound(format!(
-                "The backend {backend_id} has no management key with id {key_id}."
-            ))),
+            Err(StoreError::NotFound) => Err(Error::not_found(
+                "keyId",
+                format!("The backend {backend_id} has no management key with id {key_id}."),
+            )),
             Err(other) => Err(other.into()),
         }
     }

@@ -5,9 +5,15 @@
 use async_trait::async_trait;
 use uuid::Uuid;
 
+use crate::appauth::{
+    AppSettings, Device, MailTemplate, OutgoingMail, Session, TokenKind, UserToken,
+};
+use crate::appdata::{Collection, Item, Permission, User};
 use crate::backend::{Backend, BackendQuery, ManagementKey};
 use crate::error::StoreError;
-use crate::page::Page;
+use crate::monaql::{Criteria, Property};
+use crate::page::{Page, PageRequest, SortDirection};
+use crate::timestamp::Timestamp;
 
 pub type StoreResult<T> = Result<T, StoreError>;
 
@@ -49,8 +55,226 @@ pub trait SettingRepo: Send + Sync {
     async fn put_setting(&self, name: &str, value: &str) -> StoreResult<()>;
 }
 
+/// Which users a list shows, in which order.
+#[derive(Debug, Clone)]
+pub struct UserQuery {
+    pub criteria: Criteria,
+    /// Case-insensitive part of the username or the user id.
+    pub name_filter: Option<String>,
+    /// Sort keys in order; the id always breaks remaining ties.
+    pub sort: Vec<(Property, SortDirection)>,
+    pub page: PageRequest,
+}
+
 #[async_trait]
-pub trait Store: BackendRepo + ManagementKeyRepo + SettingRepo + Send + Sync + 'static {
+pub trait UserRepo: Send + Sync {
+    /// `AlreadyExists` when the username is taken in the backend; `NotFound` when the backend is gone.
+    async fn insert_user(&self, user: &User) -> StoreResult<()>;
+
+    async fn user(&self, backend_id: Uuid, id: &str) -> StoreResult<Option<User>>;
+
+    async fn user_by_username(&self, backend_id: Uuid, username: &str)
+    -> StoreResult<Option<User>>;
+
+    /// Stores the user's username, password hash, properties and update time. `NotFound` when gone,
+    /// `AlreadyExists` when the new username is taken.
+    async fn update_user(&self, user: &User) -> StoreResult<()>;
+
+    /// Deletes all of `ids` or, when one of them does not exist, none (`NotFound`).
+    async fn delete_users(&self, backend_id: Uuid, ids: &[String]) -> StoreResult<()>;
+
+    async fn list_users(&self, backend_id: Uuid, query: &UserQuery) -> StoreResult<Page<User>>;
+}
+
+/// Who is asking, for per-item permissions: the logged-in user, if any, and the device.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Principal {
+    pub user_oid: Option<String>,
+    pub device_id: String,
+}
+
+/// The right an item must grant the principal to be listed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Right {
+    Read,
+    Write,
+}
+
+/// Which items a list shows, in which order.
+#[derive(Debug, Clone)]
+pub struct ItemQuery {
+    pub criteria: Criteria,
+    pub sort: Vec<(Property, SortDirection)>,
+    pub page: PageRequest,
+    /// Only items granting this principal this right (owner, `public`, or its user oid); `None` for
+    /// the administrator, who sees everything.
+    pub access: Option<(Principal, Right)>,
+}
+
+#[async_trait]
+pub trait CollectionRepo: Send + Sync {
+    /// Creates the collection and its storage. `AlreadyExists` when the name is taken in the backend;
+    /// `NotFound` when the backend is gone.
+    async fn create_collection(&self, collection: &Collection) -> StoreResult<()>;
+
+    async fn collection(&self, backend_id: Uuid, name: &str) -> StoreResult<Option<Collection>>;
+
+    /// The backend's collections by name.
+    async fn collections(&self, backend_id: Uuid) -> StoreResult<Vec<Collection>>;
+
+    /// Stores the configuration (insertable, default permission, indexed properties), creating and
+    /// dropping indexes to match. `NotFound` when gone.
+    async fn update_collection(&self, collection: &Collection) -> StoreResult<()>;
+
+    /// Drops the collection with all its items. `NotFound` when gone.
+    async fn drop_collection(&self, backend_id: Uuid, name: &str) -> StoreResult<()>;
+}
+
+#[async_trait]
+pub trait ItemRepo: Send + Sync {
+    /// `NotFound` when the collection is gone.
+    async fn insert_item(&self, collection: &Collection, item: &Item) -> StoreResult<()>;
+
+    async fn item(&self, collection: &Collection, id: &str) -> StoreResult<Option<Item>>;
+
+    /// Stores the item's data, permission and update time. `NotFound` when gone.
+    async fn update_item(&self, collection: &Collection, item: &Item) -> StoreResult<()>;
+
+    /// Replaces the permissions of the given items, all or (when one is gone: `NotFound`) none.
+    async fn set_item_permissions(
+        &self,
+        collection: &Collection,
+        updates: &[(String, Permission)],
+    ) -> StoreResult<()>;
+
+    /// Deletes all of `ids` or, when one of them does not exist, none (`NotFound`).
+    async fn delete_items(&self, collection: &Collection, ids: &[String]) -> StoreResult<()>;
+
+    async fn list_items(
+        &self,
+        collection: &Collection,
+        query: &ItemQuery,
+    ) -> StoreResult<Page<Item>>;
+}
+
+#[async_trait]
+pub trait AppSettingsRepo: Send + Sync {
+    async fn app_settings(&self, backend_id: Uuid) -> StoreResult<Option<AppSettings>>;
+
+    /// `NotFound` when the backend is gone.
+    async fn put_app_settings(&self, backend_id: Uuid, settings: &AppSettings) -> StoreResult<()>;
+}
+
+#[async_trait]
+pub trait SessionRepo: Send + Sync {
+    async fn insert_session(&self, session: &Session) -> StoreResult<()>;
+
+    /// The session with this digest, if it has not expired at `now`.
+    async fn session(
+        &self,
+        backend_id: Uuid,
+        id_hash: &str,
+        now: Timestamp,
+    ) -> StoreResult<Option<Session>>;
+
+    async fn extend_session(
+        &self,
+        backend_id: Uuid,
+        id_hash: &str,
+        expires_at: Timestamp,
+    ) -> StoreResult<()>;
+
+    async fn delete_session(&self, backend_id: Uuid, id_hash: &str) -> StoreResult<()>;
+
+    /// Ends every session and token of a user (unregistering, password change).
+    async fn delete_user_sessions(&self, backend_id: Uuid, user_id: &str) -> StoreResult<()>;
+
+    async fn insert_token(&self, token: &UserToken) -> StoreResult<()>;
+
+    /// Removes and returns the token if it exists and has not expired at `now`: a token works once.
+    async fn take_token(
+        &self,
+        backend_id: Uuid,
+        kind: TokenKind,
+        token_hash: &str,
+        now: Timestamp,
+    ) -> StoreResult<Option<UserToken>>;
+
+    /// Removes a user's tokens of one kind, optionally only those issued to one device.
+    async fn delete_tokens(
+        &self,
+        backend_id: Uuid,
+        kind: TokenKind,
+        user_id: &str,
+        device_id: Option<&str>,
+    ) -> StoreResult<()>;
+
+    /// Counts a failed login under `key` (e.g. a username or an address) and returns how many
+    /// failures the key has had since `since`.
+    async fn record_login_failure(
+        &self,
+        backend_id: Uuid,
+        key: &str,
+        now: Timestamp,
+        since: Timestamp,
+    ) -> StoreResult<u64>;
+
+    async fn login_failures(
+        &self,
+        backend_id: Uuid,
+        key: &str,
+        since: Timestamp,
+    ) -> StoreResult<u64>;
+
+    async fn clear_login_failures(&self, backend_id: Uuid, key: &str) -> StoreResult<()>;
+}
+
+#[async_trait]
+pub trait DeviceRepo: Send + Sync {
+    async fn device(&self, backend_id: Uuid, id: &str) -> StoreResult<Option<Device>>;
+
+    /// Creates or replaces the device row. `NotFound` when the backend is gone.
+    async fn put_device(&self, device: &Device) -> StoreResult<()>;
+}
+
+#[async_trait]
+pub trait MailRepo: Send + Sync {
+    async fn mail_template(
+        &self,
+        backend_id: Uuid,
+        name: &str,
+    ) -> StoreResult<Option<MailTemplate>>;
+
+    async fn mail_templates(&self, backend_id: Uuid) -> StoreResult<Vec<MailTemplate>>;
+
+    async fn put_mail_template(&self, backend_id: Uuid, template: &MailTemplate)
+    -> StoreResult<()>;
+
+    /// `NotFound` when there is no such template.
+    async fn delete_mail_template(&self, backend_id: Uuid, name: &str) -> StoreResult<()>;
+
+    async fn insert_mail(&self, mail: &OutgoingMail) -> StoreResult<()>;
+
+    /// The newest mails first.
+    async fn mails(&self, backend_id: Uuid, page: &PageRequest) -> StoreResult<Page<OutgoingMail>>;
+}
+
+#[async_trait]
+pub trait Store:
+    BackendRepo
+    + ManagementKeyRepo
+    + SettingRepo
+    + UserRepo
+    + CollectionRepo
+    + ItemRepo
+    + AppSettingsRepo
+    + SessionRepo
+    + DeviceRepo
+    + MailRepo
+    + Send
+    + Sync
+    + 'static
+{
     /// For logs: which database, where (never with a password).
     fn describe(&self) -> String;
 

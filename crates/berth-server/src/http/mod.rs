@@ -2,6 +2,7 @@
 
 pub mod context;
 pub mod extract;
+pub mod monaca;
 pub mod openapi;
 pub mod oracle_error;
 pub mod tools;
@@ -10,13 +11,14 @@ use std::any::Any;
 
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderName, Method, StatusCode};
 use axum::middleware;
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
 use berth_core::Berth;
 use serde::Serialize;
 use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::cors::{AllowHeaders, AllowOrigin, CorsLayer};
 use utoipa::ToSchema;
 
 use oracle_error::{ErrorCode, OracleError};
@@ -38,15 +40,40 @@ pub fn router(state: AppState) -> Router {
         .layer(DefaultBodyLimit::max(TOOLS_BODY_LIMIT))
         .route_layer(middleware::from_fn(extract::refuse_oversized_body))
         .method_not_allowed_fallback(method_not_allowed);
+    // CORS wraps the route itself and the route takes OPTIONS, so preflights are answered by CORS
+    // rather than by the router's 405.
+    let app_api = post(monaca::app::handle)
+        .options(|| async { StatusCode::NO_CONTENT })
+        .layer(
+            tower::ServiceBuilder::new()
+                .layer(monaca_cors())
+                .layer(DefaultBodyLimit::max(monaca::app::BODY_LIMIT)),
+        );
     Router::new()
         .route("/health", get(health))
         .route("/openapi.json", get(openapi::serve))
         .nest("/mobile/tools/1.0", tools)
+        .route("/json-rpc/{backend_id}", app_api)
+        .route(
+            "/manage/json-rpc/{backend_id}",
+            post(monaca::manage::handle).layer(DefaultBodyLimit::max(monaca::manage::BODY_LIMIT)),
+        )
         .fallback(no_such_endpoint)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(CatchPanicLayer::custom(panic_response))
         .layer(middleware::from_fn(context::with_request_context))
         .with_state(state)
+}
+
+/// Apps call from `file://` and `http://localhost` web views: any origin may call, preflights are
+/// answered, and the session header is readable by scripts.
+fn monaca_cors() -> CorsLayer {
+    CorsLayer::new()
+        .allow_origin(AllowOrigin::mirror_request())
+        .allow_methods([Method::POST, Method::OPTIONS])
+        .allow_headers(AllowHeaders::mirror_request())
+        .expose_headers([HeaderName::from_static(monaca::app::SESSION_HEADER)])
+        .max_age(std::time::Duration::from_secs(86_400))
 }
 
 #[derive(Serialize, ToSchema)]

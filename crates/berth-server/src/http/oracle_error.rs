@@ -17,6 +17,7 @@ pub enum ErrorCode {
     InvalidQuery,
     InvalidHeader,
     Unauthenticated,
+    Forbidden,
     NotFound,
     NoSuchEndpoint,
     MethodNotAllowed,
@@ -25,6 +26,7 @@ pub enum ErrorCode {
     PreconditionFailed,
     PayloadTooLarge,
     UnsupportedMediaType,
+    TooManyRequests,
     Internal,
     Unavailable,
 }
@@ -37,6 +39,7 @@ impl ErrorCode {
             ErrorCode::InvalidQuery => "MOBILE-40003",
             ErrorCode::InvalidHeader => "MOBILE-40004",
             ErrorCode::Unauthenticated => "MOBILE-40101",
+            ErrorCode::Forbidden => "MOBILE-40301",
             ErrorCode::NotFound => "MOBILE-40401",
             ErrorCode::NoSuchEndpoint => "MOBILE-40402",
             ErrorCode::MethodNotAllowed => "MOBILE-40501",
@@ -45,6 +48,7 @@ impl ErrorCode {
             ErrorCode::PreconditionFailed => "MOBILE-41201",
             ErrorCode::PayloadTooLarge => "MOBILE-41301",
             ErrorCode::UnsupportedMediaType => "MOBILE-41501",
+            ErrorCode::TooManyRequests => "MOBILE-42901",
             ErrorCode::Internal => "MOBILE-50001",
             ErrorCode::Unavailable => "MOBILE-50301",
         }
@@ -57,12 +61,14 @@ impl ErrorCode {
             | ErrorCode::InvalidQuery
             | ErrorCode::InvalidHeader => StatusCode::BAD_REQUEST,
             ErrorCode::Unauthenticated => StatusCode::UNAUTHORIZED,
+            ErrorCode::Forbidden => StatusCode::FORBIDDEN,
             ErrorCode::NotFound | ErrorCode::NoSuchEndpoint => StatusCode::NOT_FOUND,
             ErrorCode::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             ErrorCode::AlreadyExists | ErrorCode::StateConflict => StatusCode::CONFLICT,
             ErrorCode::PreconditionFailed => StatusCode::PRECONDITION_FAILED,
             ErrorCode::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             ErrorCode::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            ErrorCode::TooManyRequests => StatusCode::TOO_MANY_REQUESTS,
             ErrorCode::Internal => StatusCode::INTERNAL_SERVER_ERROR,
             ErrorCode::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
         }
@@ -138,6 +144,8 @@ fn type_uri(status: StatusCode) -> String {
         412 => "10.4.13",
         413 => "10.4.14",
         415 => "10.4.16",
+        // RFC 2616 has no 429; Oracle's pattern is kept with RFC 6585's section.
+        429 => return "https://tools.ietf.org/html/rfc6585#section-4".to_owned(),
         503 => "10.5.4",
         _ => "10.5.1",
     };
@@ -206,8 +214,12 @@ impl From<Error> for OracleError {
                         .collect(),
                 }
             }
-            Error::NotFound(detail) => OracleError::new(ErrorCode::NotFound, detail),
-            Error::AlreadyExists(detail) => OracleError::new(ErrorCode::AlreadyExists, detail),
+            Error::NotFound { message, .. } => OracleError::new(ErrorCode::NotFound, message),
+            Error::AlreadyExists { message, .. } => {
+                OracleError::new(ErrorCode::AlreadyExists, message)
+            }
+            Error::PermissionDenied(detail) => OracleError::new(ErrorCode::Forbidden, detail),
+            Error::RateLimited(detail) => OracleError::new(ErrorCode::TooManyRequests, detail),
             Error::Conflict(detail) => OracleError::new(ErrorCode::StateConflict, detail),
             Error::PreconditionFailed { current_version } => OracleError::new(
                 ErrorCode::PreconditionFailed,

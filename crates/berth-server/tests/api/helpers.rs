@@ -346,3 +346,181 @@ pub fn etag(response: &Response) -> String {
         .expect("ETag header")
         .to_owned()
 }
+
+/// A backend with its management key, for Management API tests.
+pub struct Managed {
+    pub id: String,
+    pub key: String,
+}
+
+impl TestServer {
+    pub async fn managed_backend(&self, name: &str) -> Managed {
+        let body = self.create_backend(name).await;
+        Managed {
+            id: body["id"].as_str().expect("id").to_owned(),
+            key: body["managementKey"]["key"]
+                .as_str()
+                .expect("key")
+                .to_owned(),
+        }
+    }
+
+    /// Posts a raw body to the Management API with `key`; returns status and parsed body (Null if empty).
+    pub async fn manage_raw(
+        &self,
+        backend_id: &str,
+        key: Option<&str>,
+        body: String,
+    ) -> (u16, Value) {
+        let mut request = self
+            .anonymous(Method::POST, &format!("/manage/json-rpc/{backend_id}"))
+            .body(body);
+        if let Some(key) = key {
+            request = request.header("X-Monaca-Backend-Management-API-Key", key);
+        }
+        let response = request.send().await.expect("request");
+        let status = response.status().as_u16();
+        let text = response.text().await.expect("body");
+        let body = if text.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_str(&text).unwrap_or_else(|_| panic!("not JSON: {text}"))
+        };
+        (status, body)
+    }
+
+    /// Calls one Management API method and returns the whole JSON-RPC response (HTTP 200 asserted).
+    pub async fn manage(&self, backend: &Managed, method: &str, params: Value) -> Value {
+        let body =
+            serde_json::json!({ "jsonrpc": "2.0", "id": 1, "method": method, "params": params });
+        let (status, response) = self
+            .manage_raw(&backend.id, Some(&backend.key), body.to_string())
+            .await;
+        assert_eq!(status, 200, "{method}: {response}");
+        response
+    }
+
+    /// Calls a method that must succeed and returns its `result`.
+    pub async fn manage_ok(&self, backend: &Managed, method: &str, params: Value) -> Value {
+        let response = self.manage(backend, method, params).await;
+        assert!(
+            response.get("error").is_none(),
+            "{method} failed: {response}"
+        );
+        response["result"].clone()
+    }
+}
+
+/// Asserts a JSON-RPC error: code, and (when given) the member of `data` that names the parameter.
+pub fn assert_rpc_error(response: &Value, code: i64, data_member: Option<&str>) {
+    assert_eq!(response["jsonrpc"], "2.0", "{response}");
+    assert_eq!(response["error"]["code"], code, "{response}");
+    assert!(response["error"]["message"].is_string(), "{response}");
+    assert!(response.get("result").is_none(), "{response}");
+    if let Some(member) = data_member {
+        assert!(
+            response["error"]["data"][member].is_string(),
+            "data.{member} missing in {response}"
+        );
+    }
+}
+
+/// An app of a backend as the Monaca SDK sees it: backend id, app API key and management access.
+pub struct App {
+    pub backend: Managed,
+    pub api_key: String,
+}
+
+impl TestServer {
+    pub async fn app(&self, name: &str) -> App {
+        let body = self.create_backend(name).await;
+        App {
+            backend: Managed {
+                id: body["id"].as_str().expect("id").to_owned(),
+                key: body["managementKey"]["key"]
+                    .as_str()
+                    .expect("key")
+                    .to_owned(),
+            },
+            api_key: body["monacaApiKey"].as_str().expect("app key").to_owned(),
+        }
+    }
+
+    /// Posts a raw body to the app API as the SDK does (form content type); returns the status, the
+    /// session header and the body.
+    pub async fn app_raw(&self, backend_id: &str, body: String) -> (u16, Option<String>, Value) {
+        let response = self
+            .anonymous(Method::POST, &format!("/json-rpc/{backend_id}"))
+            .header(
+                "content-type",
+                "application/x-www-form-urlencoded; charset=UTF-8",
+            )
+            .body(body)
+            .send()
+            .await
+            .expect("request");
+        let status = response.status().as_u16();
+        let session = response
+            .headers()
+            .get("x-set-monaca-cloud-session")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
+        let text = response.text().await.expect("body");
+        let body = if text.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_str(&text).unwrap_or_else(|_| panic!("not JSON: {text}"))
+        };
+        (status, session, body)
+    }
+}
+
+/// One app install: a device id and, once logged in, a session, as the SDK keeps them.
+pub struct Device<'a> {
+    pub server: &'a TestServer,
+    pub app: &'a App,
+    pub device_id: String,
+    pub session: Option<String>,
+}
+
+impl<'a> Device<'a> {
+    pub fn new(server: &'a TestServer, app: &'a App) -> Self {
+        Self {
+            server,
+            app,
+            device_id: uuid::Uuid::new_v4().to_string(),
+            session: None,
+        }
+    }
+
+    /// Calls a method with the reserved params; stores a session handed back. HTTP 200 asserted.
+    pub async fn call(&mut self, method: &str, params: Value) -> Value {
+        let mut params = params.as_object().cloned().unwrap_or_default();
+        params.insert("__api_key".into(), Value::from(self.app.api_key.clone()));
+        params.insert("__device".into(), Value::from(self.device_id.clone()));
+        if let Some(session) = &self.session {
+            params.insert("__session".into(), Value::from(session.clone()));
+        }
+        let body =
+            serde_json::json!({ "jsonrpc": "2.0", "method": method, "id": "1", "params": params });
+        let (status, session, response) = self
+            .server
+            .app_raw(&self.app.backend.id, body.to_string())
+            .await;
+        assert_eq!(status, 200, "{method}: {response}");
+        assert_eq!(response["id"], "1");
+        if let Some(session) = session {
+            self.session = Some(session);
+        }
+        response
+    }
+
+    pub async fn ok(&mut self, method: &str, params: Value) -> Value {
+        let response = self.call(method, params).await;
+        assert!(
+            response.get("error").is_none(),
+            "{method} failed: {response}"
+        );
+        response["result"].clone()
+    }
+}

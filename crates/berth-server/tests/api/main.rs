@@ -1,10 +1,12 @@
 //! API tests: each starts the real `berth` binary and speaks HTTP (or runs its CLI).
 
 mod admin_token;
+mod app;
 mod assets;
 mod backends;
 mod cli;
 mod errors;
 mod helpers;
 mod keys;
+mod manage;
 mod restart;

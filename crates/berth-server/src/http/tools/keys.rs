@@ -229,9 +229,10 @@ pub async fn get_management_key(
         .find(|key| key.id == key_id)
         .map(|key| Json(ManagementKeyBody::new(key)))
         .ok_or_else(|| {
-            berth_core::Error::NotFound(format!(
-                "The backend {id} has no management key with id {key_id}."
-            ))
+            berth_core::Error::not_found(
+                "keyId",
+                format!("The backend {id} has no management key with id {key_id}."),
+            )
             .into()
         })
 }
