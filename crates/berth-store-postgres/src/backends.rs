@@ -10,7 +10,9 @@ use sqlx::{Postgres, QueryBuilder};
 use uuid::Uuid;
 
 use crate::PgStore;
+use crate::collections::drop_items_table;
 use crate::error::store_error;
+use crate::paging::escape_like;
 
 #[derive(sqlx::FromRow)]
 struct BackendRow {
@@ -229,17 +231,38 @@ impl BackendRepo for PgStore {
     }
 
     async fn delete_backend(&self, id: Uuid, expected_revision: i64) -> StoreResult<()> {
-        // Everything owned by the backend goes with it through ON DELETE CASCADE.
-        let result = sqlx::query("DELETE FROM backends WHERE id = $1 AND revision = $2")
+        let mut tx = self.pool.begin().await.map_err(store_error)?;
+        // Lock the row at the expected revision first: a collection being created meanwhile either
+        // commits before (its table is found below) or fails its foreign key check after.
+        let current: Option<Uuid> = sqlx::query_scalar(
+            "SELECT id FROM backends WHERE id = $1 AND revision = $2 FOR UPDATE",
+        )
+        .bind(id)
+        .bind(expected_revision)
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(store_error)?;
+        if current.is_none() {
+            tx.rollback().await.map_err(store_error)?;
+            return Err(self.missing_or_changed(id).await);
+        }
+        let collection_ids: Vec<Uuid> =
+            sqlx::query_scalar("SELECT id FROM collections WHERE backend_id = $1")
+                .bind(id)
+                .fetch_all(&mut *tx)
+                .await
+                .map_err(store_error)?;
+        for collection_id in collection_ids {
+            drop_items_table(&mut tx, collection_id).await?;
+        }
+        // Every other row of the backend goes with it through ON DELETE CASCADE.
+        sqlx::query("DELETE FROM backends WHERE id = $1")
             .bind(id)
-            .bind(expected_revision)
-            .execute(&self.pool)
+            .execute(&mut *tx)
             .await
             .map_err(store_error)?;
-        if result.rows_affected() == 1 {
-            return Ok(());
-        }
-        Err(self.missing_or_changed(id).await)
+        tx.commit().await.map_err(store_error)?;
+        Ok(())
     }
 }
 
@@ -296,15 +319,4 @@ fn push_flag(builder: &mut QueryBuilder<Postgres>, column: &'static str, filter:
             builder.push(format!(" AND NOT {column}"));
         }
     }
-}
-
-fn escape_like(text: &str) -> String {
-    let mut escaped = String::with_capacity(text.len());
-    for c in text.chars() {
-        if matches!(c, '%' | '_' | '\\') {
-            escaped.push('\\');
-        }
-        escaped.push(c);
-    }
-    escaped
 }

@@ -5,12 +5,19 @@
 //! apply each migration once. Every table that holds a backend's data leads its key with the backend
 //! id (see docs/scaling.md).
 
+mod appauth;
 mod backends;
+mod collections;
 mod error;
+pub mod json;
 mod keys;
+pub mod monaql;
+mod nul;
+mod paging;
 mod redact;
 mod settings;
 pub mod test_support;
+mod users;
 
 use std::str::FromStr;
 use std::time::Duration;
