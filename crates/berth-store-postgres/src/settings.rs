@@ -26,4 +26,16 @@ impl SettingRepo for PgStore {
         .map_err(store_error)?;
         Ok(())
     }
+
+    async fn put_setting_if_absent(&self, name: &str, value: &str) -> StoreResult<bool> {
+        let result = sqlx::query(
+            "INSERT INTO settings (name, value) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING",
+        )
+        .bind(name)
+        .bind(value)
+        .execute(&self.pool)
+        .await
+        .map_err(store_error)?;
+        Ok(result.rows_affected() == 1)
+    }
 }

@@ -37,6 +37,7 @@ macro_rules! conformance_tests {
             management_keys_belong_to_one_backend,
             management_key_for_a_missing_backend_is_refused,
             settings_are_upserted,
+            settings_are_stored_once_when_absent,
             users_round_trip_and_usernames_are_unique_per_backend,
             deleting_users_is_all_or_nothing,
             users_are_listed_sorted_filtered_and_paged,

@@ -29,8 +29,18 @@ impl Berth {
         if self.store.setting(ADMIN_TOKEN_SETTING).await?.is_some() {
             return Ok(AdminTokenSource::Existing);
         }
-        let token = self.rotate_admin_token().await?;
-        Ok(AdminTokenSource::Generated(token))
+        // Nodes starting together on an empty database may all get here; only one token is stored,
+        // and only the node that stored it reports it as generated (and writes it to its file).
+        let token = generate_token();
+        if self
+            .store
+            .put_setting_if_absent(ADMIN_TOKEN_SETTING, &hash_secret(&token))
+            .await?
+        {
+            Ok(AdminTokenSource::Generated(token))
+        } else {
+            Ok(AdminTokenSource::Existing)
+        }
     }
 
     pub async fn set_admin_token(&self, token: &str) -> Result<()> {

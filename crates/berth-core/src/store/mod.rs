@@ -53,6 +53,10 @@ pub trait SettingRepo: Send + Sync {
     async fn setting(&self, name: &str) -> StoreResult<Option<String>>;
 
     async fn put_setting(&self, name: &str, value: &str) -> StoreResult<()>;
+
+    /// Stores `value` only if the setting has none yet, and says whether it did. Atomic: of several
+    /// nodes racing to set the same setting, exactly one succeeds.
+    async fn put_setting_if_absent(&self, name: &str, value: &str) -> StoreResult<bool>;
 }
 
 /// Which users a list shows, in which order.

@@ -7,6 +7,7 @@ use reqwest::Method;
 
 use crate::helpers::{
     TestServer, assert_problem, berth_command, fresh_data_dir, random_token, read_token_file,
+    share_database,
 };
 
 async fn tools_status(server: &TestServer, token: &str) -> u16 {
@@ -99,4 +100,58 @@ async fn a_short_configured_token_is_refused_at_start() {
         .expect("run");
     assert_eq!(output.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&output.stderr).contains("at least 16 characters"));
+}
+
+/// Nodes with folders of their own on one PostgreSQL database, started at once: only one token is
+/// stored, only the node that made it writes it to its file, and it works on every node.
+#[tokio::test]
+async fn nodes_starting_together_on_one_database_keep_one_token() {
+    let (_first_guard, first) = fresh_data_dir();
+    let folders: Vec<_> = (0..3).map(|_| fresh_data_dir()).collect();
+    for (_, folder) in &folders {
+        if share_database(folder, &first).is_none() {
+            // Only PostgreSQL is shared by several nodes; on SQLite there is nothing to test.
+            return;
+        }
+    }
+    let starting: Vec<_> = folders
+        .iter()
+        .map(|(_, folder)| {
+            let folder = folder.clone();
+            std::thread::spawn(move || {
+                tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .expect("runtime")
+                    // An empty BERTH_ADMIN_TOKEN counts as unset, and keeps the helper from reading a
+                    // token file that only one node writes.
+                    .block_on(TestServer::start_with(
+                        &folder,
+                        &[("BERTH_ADMIN_TOKEN", "")],
+                    ))
+            })
+        })
+        .collect();
+    let mut nodes: Vec<TestServer> = starting
+        .into_iter()
+        .map(|node| node.join().expect("node starts"))
+        .collect();
+    let writers: Vec<_> = folders
+        .iter()
+        .filter(|(_, folder)| folder.join("admin-token").exists())
+        .map(|(_, folder)| folder.clone())
+        .collect();
+    assert_eq!(writers.len(), 1, "exactly one node wrote a token file");
+    let generated = nodes
+        .iter()
+        .filter(|node| node.log().contains("admin token generated"))
+        .count();
+    assert_eq!(generated, 1, "exactly one node generated the token");
+    let token = read_token_file(&writers[0]);
+    for node in &nodes {
+        assert_eq!(tools_status(node, &token).await, 200, "{}", node.base);
+    }
+    for node in &mut nodes {
+        node.stop();
+    }
 }

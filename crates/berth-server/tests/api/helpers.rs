@@ -213,10 +213,23 @@ pub fn berth_command(data_dir: &Path) -> Command {
     command
 }
 
+/// Which PostgreSQL database each data folder uses.
+static DATABASES: LazyLock<Mutex<HashMap<PathBuf, String>>> = LazyLock::new(Default::default);
+
+/// Makes `data_dir` use the database of `other`, as nodes with folders of their own share one
+/// database. `None` (and nothing changes) when the tests run on SQLite.
+pub fn share_database(data_dir: &Path, other: &Path) -> Option<String> {
+    let url = database_url_for(other)?;
+    DATABASES
+        .lock()
+        .expect("database map")
+        .insert(data_dir.to_owned(), url.clone());
+    Some(url)
+}
+
 /// The PostgreSQL database that belongs to `data_dir`, created on first use; `None` when the tests
 /// run on SQLite (`BERTH_TEST_DATABASE_URL` unset).
 pub fn database_url_for(data_dir: &Path) -> Option<String> {
-    static DATABASES: LazyLock<Mutex<HashMap<PathBuf, String>>> = LazyLock::new(Default::default);
     let server = test_server_url()?;
     let mut databases = DATABASES.lock().expect("database map");
     if let Some(url) = databases.get(data_dir) {
