@@ -246,8 +246,11 @@ impl BackendRepo for PgStore {
             tx.rollback().await.map_err(store_error)?;
             return Err(self.missing_or_changed(id).await);
         }
+        // Locking the collection rows before dropping their tables keeps the order every item write
+        // takes (collection row, then table): a write in flight finishes first, a later one finds its
+        // collection gone, and neither can deadlock with this.
         let collection_ids: Vec<Uuid> =
-            sqlx::query_scalar("SELECT id FROM collections WHERE backend_id = $1")
+            sqlx::query_scalar("SELECT id FROM collections WHERE backend_id = $1 FOR UPDATE")
                 .bind(id)
                 .fetch_all(&mut *tx)
                 .await
