@@ -717,4 +717,64 @@ mod tests {
         );
         store.close().await;
     }
+
+    /// Whether the items table of `collection` exists.
+    async fn table_exists(store: &PgStore, collection: &Collection) -> bool {
+        sqlx::query_scalar::<_, bool>("SELECT to_regclass($1) IS NOT NULL")
+            .bind(format!("items_{}", collection.id.simple()))
+            .fetch_one(&store.pool)
+            .await
+            .expect("catalogue")
+    }
+
+    /// Item writes racing with a drop of their collection, and with a purge of their backend, each
+    /// either land before it or find the collection gone: no deadlock, no other error, no table left.
+    #[tokio::test]
+    async fn writes_racing_with_drops_end_cleanly() {
+        let url = create_test_database(&require_test_server_url())
+            .await
+            .expect("test database");
+        let store = std::sync::Arc::new(PgStore::connect(&url).await.expect("open"));
+        for purge in [false, true] {
+            let backend = berth_store_tests::sample_backend(&format!("Race{purge}"), "1");
+            store.insert_backend(&backend).await.expect("backend");
+            let collection = berth_store_tests::sample_collection(backend.id, "Racing", &["score"]);
+            store
+                .create_collection(&collection)
+                .await
+                .expect("collection");
+            let writers: Vec<_> = (0..12)
+                .map(|i| {
+                    let store = store.clone();
+                    let collection = collection.clone();
+                    tokio::spawn(async move {
+                        let item = berth_store_tests::sample_item(json!({ "score": i }));
+                        let inserted = store.insert_item(&collection, &item).await;
+                        let updated = store.update_item(&collection, &item).await;
+                        let deleted = store.delete_items(&collection, &[item.id.clone()]).await;
+                        [inserted, updated, deleted]
+                    })
+                })
+                .collect();
+            tokio::task::yield_now().await;
+            if purge {
+                store.delete_backend(backend.id, 1).await.expect("purge");
+            } else {
+                store
+                    .drop_collection(backend.id, "Racing")
+                    .await
+                    .expect("drop");
+            }
+            for writer in writers {
+                for outcome in writer.await.expect("join") {
+                    assert!(
+                        matches!(outcome, Ok(()) | Err(StoreError::NotFound)),
+                        "{outcome:?}"
+                    );
+                }
+            }
+            assert!(!table_exists(&store, &collection).await, "purge: {purge}");
+        }
+        store.close().await;
+    }
 }
