@@ -7,7 +7,8 @@
 //! text and the value). From 1e16 on, serde_json writes `1.152921504606847e18` for 2^60, whose exact
 //! value is 1152921504606846976: an integer in between would compare differently. So floats of that
 //! size are written here as their exact integer value with a `.0` (a float's value is a whole number
-//! from 2^53 on), which also reads back as the same float rather than as an integer.
+//! from 2^53 on), which also reads back as the same float rather than as an integer. Integers beyond
+//! i64, which the evaluator takes as floats, are written the same way.
 //!
 //! Strings cannot hold U+0000 in PostgreSQL (neither `text` nor `jsonb`): [`document_text`] refuses
 //! such documents with a clear error instead of a driver message (see `nul.rs`).
@@ -43,10 +44,17 @@ pub(crate) fn document_text(object: &Map<String, Value>, what: &str) -> StoreRes
     Ok(out)
 }
 
-/// The JSON text of a number, as `jsonb` should compare it.
+/// The JSON text of a number, as `jsonb` should compare it. An integer beyond i64 is written as the
+/// float the evaluator (like SQLite, and JavaScript) takes it for: 18446744073709551615 becomes
+/// `18446744073709551616.0`.
 pub(crate) fn number_text(number: &Number) -> String {
+    let beyond_i64 = number.is_u64() && number.as_i64().is_none();
     match number.as_f64() {
-        Some(float) if number.is_f64() && float.is_finite() && float.abs() >= EXACT_FROM => {
+        Some(float)
+            if (number.is_f64() || beyond_i64)
+                && float.is_finite()
+                && float.abs() >= EXACT_FROM =>
+        {
             exact_whole_float(float)
         }
         _ => number.to_string(),
@@ -166,7 +174,8 @@ mod tests {
             (json!(0.1), "0.1"),
             (json!(1e-7), "1e-7"),
             (json!(9007199254740993i64), "9007199254740993"),
-            (json!(u64::MAX), "18446744073709551615"),
+            (json!(u64::MAX), "18446744073709551616.0"),
+            (json!(i64::MAX), "9223372036854775807"),
             (json!(9.9e15), "9900000000000000.0"),
         ] {
             let Value::Number(number) = value else {

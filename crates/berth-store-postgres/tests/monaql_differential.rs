@@ -781,15 +781,29 @@ async fn integers_and_floats_compare_exactly() {
         json!(9_007_199_254_740_993_i64),
         json!(i64::MAX),
         json!(-0.0),
+        json!(u64::MAX),
+        json!(2f64.powi(60)),
+        json!(1_152_921_504_606_847_000_i64),
     ]);
     let mut connection = database(&documents).await;
     for (text, expected) in [
         ("n == 9007199254740992.0", vec!["n0"]),
-        ("n > 9007199254740992.0", vec!["n1", "n2"]),
-        ("n < 9223372036854775808.0", vec!["n0", "n1", "n2", "n3"]),
-        ("n >= 9223372036854775807", vec!["n2"]),
+        ("n > 9007199254740992.0", vec!["n1", "n2", "n4", "n5", "n6"]),
+        (
+            "n < 9223372036854775808.0",
+            vec!["n0", "n1", "n2", "n3", "n5", "n6"],
+        ),
+        ("n >= 9223372036854775807", vec!["n2", "n4"]),
         ("n == 0", vec!["n3"]),
         ("n IN [9007199254740993]", vec!["n1"]),
+        // u64::MAX is taken as the float 2^64.
+        ("n == 18446744073709551616.0", vec!["n4"]),
+        ("n > 18446744073709551615.0", vec![]),
+        // 2^60 as a float is 1152921504606846976, below the integer its shortest text shows.
+        ("n < 1152921504606847000", vec!["n0", "n1", "n3", "n5"]),
+        ("n == 1152921504606846976", vec!["n5"]),
+        ("n == 1.152921504606847e18", vec!["n5"]),
+        ("n IN [1152921504606847000]", vec!["n6"]),
     ] {
         let criteria = parse(text, &[], Scope::Item).expect(text);
         let expected: BTreeSet<String> = expected.into_iter().map(str::to_owned).collect();
