@@ -468,6 +468,34 @@ pub async fn items_round_trip_and_count(store: Arc<dyn Store>) {
     );
 }
 
+/// Numbers come back as they went in: integers as integers, floats as the same floats, whatever
+/// their size (a store may keep them as decimals, but not change them).
+pub async fn item_numbers_round_trip(store: Arc<dyn Store>) {
+    let backend = stored_backend(&store, "Numbers").await;
+    let collection = sample_collection(backend.id, "Numbers", &["n"]);
+    store.create_collection(&collection).await.expect("create");
+    let item = sample_item(json!({
+        "n": 2f64.powi(60),
+        "int": i64::MAX,
+        "negative": i64::MIN,
+        "tenth": 0.1,
+        "whole": 1.0,
+        "big": 1e20,
+        "huge": -1.5e300,
+        "tiny": 5e-324,
+        "list": [1, 1.5, 1e16, { "deep": 1.7976931348623157e308 }],
+    }));
+    store.insert_item(&collection, &item).await.expect("insert");
+    let read = store
+        .item(&collection, &item.id)
+        .await
+        .expect("read")
+        .expect("present");
+    for (name, value) in &item.data {
+        assert_eq!(read.data.get(name), Some(value), "{name}");
+    }
+}
+
 pub async fn items_are_listed_sorted_and_paged(store: Arc<dyn Store>) {
     let backend = stored_backend(&store, "Paging").await;
     let collection = sample_collection(backend.id, "GameScore", &["score"]);

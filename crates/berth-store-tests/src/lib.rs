@@ -43,6 +43,7 @@ macro_rules! conformance_tests {
             users_are_listed_sorted_filtered_and_paged,
             collections_are_created_configured_and_dropped,
             items_round_trip_and_count,
+            item_numbers_round_trip,
             items_are_listed_sorted_and_paged,
             purging_a_backend_removes_its_app_data,
             app_settings_are_kept_per_backend,
