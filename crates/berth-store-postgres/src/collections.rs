@@ -751,7 +751,9 @@ mod tests {
                         let item = berth_store_tests::sample_item(json!({ "score": i }));
                         let inserted = store.insert_item(&collection, &item).await;
                         let updated = store.update_item(&collection, &item).await;
-                        let deleted = store.delete_items(&collection, &[item.id.clone()]).await;
+                        let deleted = store
+                            .delete_items(&collection, std::slice::from_ref(&item.id))
+                            .await;
                         [inserted, updated, deleted]
                     })
                 })
