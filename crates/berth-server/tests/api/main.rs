@@ -8,5 +8,6 @@ mod cli;
 mod errors;
 mod helpers;
 mod keys;
+mod mail;
 mod manage;
 mod restart;
