@@ -200,7 +200,10 @@ async fn transport_keys_and_sessions_are_checked() {
     );
 
     let (status, _, invalid) = server
-        .app_raw(&app.backend.id, r#"{"jsonrpc":"2.0","id":"1","method":7}"#.to_owned())
+        .app_raw(
+            &app.backend.id,
+            r#"{"jsonrpc":"2.0","id":"1","method":7}"#.to_owned(),
+        )
         .await;
     assert_eq!(status, 200);
     assert_rpc_error(&invalid, -32600, None);
