@@ -10,4 +10,5 @@ mod helpers;
 mod keys;
 mod mail;
 mod manage;
+mod oracle;
 mod restart;
