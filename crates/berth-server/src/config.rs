@@ -4,8 +4,11 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use berth_core::Store;
-use berth_store_postgres::{PgStore, redact};
+use berth_store_postgres::PgStore;
 use berth_store_sqlite::SqliteStore;
+
+/// A URL (database, SMTP server) with its passwords replaced by `***`, for logs and messages.
+pub use berth_store_postgres::redact;
 
 pub const DEFAULT_DATA_DIR: &str = "./berth-data";
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";

@@ -18,6 +18,19 @@ pub struct ServeArgs {
     /// Address to listen on.
     #[arg(long, env = "BERTH_LISTEN", default_value = DEFAULT_LISTEN)]
     pub listen: String,
+
+    /// SMTP server for app mail (smtp://user:password@host:587?tls=required, smtps://…); without
+    /// it, mail is held in each backend's outbox.
+    #[arg(long, env = "BERTH_SMTP_URL", hide_env_values = true)]
+    pub smtp_url: Option<String>,
+
+    /// Sender address of app mail (needed with --smtp-url).
+    #[arg(
+        long,
+        env = "BERTH_MAIL_FROM",
+        default_value = "Berth <no-reply@localhost>"
+    )]
+    pub mail_from: String,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -38,6 +51,8 @@ pub enum ServeError {
     },
     #[error(transparent)]
     Domain(#[from] berth_core::Error),
+    #[error(transparent)]
+    Mail(#[from] crate::mail::MailConfigError),
     #[error("the server stopped with an error: {0}")]
     Server(#[source] std::io::Error),
 }
@@ -47,6 +62,19 @@ pub async fn serve(args: &ServeArgs, storage: &StorageArgs) -> Result<(), ServeE
     let store = storage.open().await?;
     tracing::info!(data = %store.describe(), data_dir = %absolute(storage.data_dir()).display(), "storage ready");
     let berth = Berth::new(store);
+    let berth = match args.smtp_url.as_deref().filter(|url| !url.is_empty()) {
+        Some(url) => {
+            let transport = crate::mail::SmtpTransport::new(url, &args.mail_from)?;
+            tracing::info!(smtp = %crate::config::redact(url), from = %args.mail_from, "mail: sent over SMTP and kept in each backend's outbox");
+            berth.with_mail_transport(std::sync::Arc::new(transport))
+        }
+        None => {
+            tracing::info!(
+                "mail: no SMTP server (--smtp-url / BERTH_SMTP_URL); mail is held in each backend's outbox (Mailer.listOutbox)"
+            );
+            berth
+        }
+    };
 
     let configured = std::env::var("BERTH_ADMIN_TOKEN")
         .ok()

@@ -12,6 +12,7 @@ use uuid::Uuid;
 use crate::PgStore;
 use crate::collections::drop_items_table;
 use crate::error::store_error;
+use crate::nul::has_nul;
 use crate::paging::escape_like;
 
 #[derive(sqlx::FromRow)]
@@ -131,6 +132,33 @@ impl BackendRepo for PgStore {
         let sql = format!("SELECT {BACKEND_COLUMNS} FROM backends WHERE id = $1");
         Ok(sqlx::query_as::<_, BackendRow>(sqlx::AssertSqlSafe(sql))
             .bind(id)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(store_error)?
+            .map(BackendRow::into_backend))
+    }
+
+    async fn backend_by_client_id(&self, client_id: &str) -> StoreResult<Option<Backend>> {
+        if has_nul(client_id) {
+            return Ok(None);
+        }
+        let sql = format!("SELECT {BACKEND_COLUMNS} FROM backends WHERE client_id = $1");
+        Ok(sqlx::query_as::<_, BackendRow>(sqlx::AssertSqlSafe(sql))
+            .bind(client_id)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(store_error)?
+            .map(BackendRow::into_backend))
+    }
+
+    async fn backend_by_basic_auth_id(
+        &self,
+        basic_auth_backend_id: Uuid,
+    ) -> StoreResult<Option<Backend>> {
+        let sql =
+            format!("SELECT {BACKEND_COLUMNS} FROM backends WHERE basic_auth_backend_id = $1");
+        Ok(sqlx::query_as::<_, BackendRow>(sqlx::AssertSqlSafe(sql))
+            .bind(basic_auth_backend_id)
             .fetch_optional(&self.pool)
             .await
             .map_err(store_error)?

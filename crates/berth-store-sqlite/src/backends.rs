@@ -144,6 +144,32 @@ impl BackendRepo for SqliteStore {
             .transpose()
     }
 
+    async fn backend_by_client_id(&self, client_id: &str) -> StoreResult<Option<Backend>> {
+        let sql = format!("SELECT {BACKEND_COLUMNS} FROM backends WHERE client_id = $1");
+        sqlx::query_as::<_, BackendRow>(sqlx::AssertSqlSafe(sql))
+            .bind(client_id)
+            .fetch_optional(&self.reader)
+            .await
+            .map_err(store_error)?
+            .map(BackendRow::into_backend)
+            .transpose()
+    }
+
+    async fn backend_by_basic_auth_id(
+        &self,
+        basic_auth_backend_id: Uuid,
+    ) -> StoreResult<Option<Backend>> {
+        let sql =
+            format!("SELECT {BACKEND_COLUMNS} FROM backends WHERE basic_auth_backend_id = $1");
+        sqlx::query_as::<_, BackendRow>(sqlx::AssertSqlSafe(sql))
+            .bind(basic_auth_backend_id.to_string())
+            .fetch_optional(&self.reader)
+            .await
+            .map_err(store_error)?
+            .map(BackendRow::into_backend)
+            .transpose()
+    }
+
     async fn list_backends(&self, query: &BackendQuery) -> StoreResult<Page<Backend>> {
         let mut select =
             QueryBuilder::<Sqlite>::new(format!("SELECT {BACKEND_COLUMNS} FROM backends"));

@@ -10,6 +10,23 @@ use crate::sample_backend;
 pub async fn backend_round_trips(store: Arc<dyn Store>) {
     let backend = sample_backend("FixItFast", "1.0");
     store.insert_backend(&backend).await.expect("insert");
+    let by_client = store
+        .backend_by_client_id(&backend.credentials.client_id)
+        .await
+        .expect("read");
+    assert_eq!(by_client.as_ref(), Some(&backend));
+    let by_basic = store
+        .backend_by_basic_auth_id(backend.credentials.basic_auth_backend_id)
+        .await
+        .expect("read");
+    assert_eq!(by_basic.as_ref(), Some(&backend));
+    assert!(
+        store
+            .backend_by_client_id("nobody")
+            .await
+            .expect("read")
+            .is_none()
+    );
     let read = store
         .backend(backend.id)
         .await

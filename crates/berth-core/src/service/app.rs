@@ -232,8 +232,7 @@ impl Berth {
             .await
     }
 
-    /// Checks the credentials, counting failures per username and per address: past the backend's
-    /// limits, logins are refused for the rest of the window, even with the right password.
+    /// Logs a user in with username and password (see [`Berth::verify_credentials`]).
     pub async fn login(
         &self,
         backend_id: Uuid,
@@ -242,6 +241,24 @@ impl Berth {
         username: &str,
         password: &str,
     ) -> Result<LoggedIn> {
+        let settings = self.app_settings(backend_id).await?;
+        let user = self
+            .verify_credentials(backend_id, address, username, password)
+            .await?;
+        self.start_session(backend_id, device_id, user, &settings)
+            .await
+    }
+
+    /// Checks a username and password, counting failures per username and per address: past the
+    /// backend's limits they are refused for the rest of the window, even when right. Wrong ones are
+    /// `Invalid` (on `password`), whether the username exists or not.
+    pub async fn verify_credentials(
+        &self,
+        backend_id: Uuid,
+        address: IpAddr,
+        username: &str,
+        password: &str,
+    ) -> Result<User> {
         let settings = self.app_settings(backend_id).await?;
         let now = Timestamp::now();
         let since = now.minus_millis(i64::from(settings.login_failure_window_minutes) * MINUTE);
@@ -282,8 +299,7 @@ impl Berth {
         self.store
             .clear_login_failures(backend_id, &user_key)
             .await?;
-        self.start_session(backend_id, device_id, user, &settings)
-            .await
+        Ok(user)
     }
 
     /// Trades a login token (once) for a new session and a new token, on the device it was issued to.

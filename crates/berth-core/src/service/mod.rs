@@ -5,6 +5,7 @@ mod app;
 mod backends;
 mod collections;
 mod keys;
+mod oracle;
 mod users;
 
 use std::sync::Arc;
@@ -14,6 +15,7 @@ pub use app::{LoggedIn, MailTransport, check_device_id, item_grants};
 pub use backends::CreatedBackend;
 pub use collections::{CollectionConfig, ItemOwner, MAX_INDEXED_PROPERTIES};
 pub use keys::CreatedManagementKey;
+pub use oracle::{ACCESS_TOKEN_SECONDS, Grant, OAuthError, PlatformCaller, decode_basic};
 pub use users::{CredentialRules, UserChanges};
 
 use crate::store::Store;

@@ -33,6 +33,15 @@ pub trait BackendRepo: Send + Sync {
 
     /// Deletes the backend and everything that belongs to it, if its revision is `expected_revision`.
     async fn delete_backend(&self, id: Uuid, expected_revision: i64) -> StoreResult<()>;
+
+    /// The backend whose OAuth client id this is (Oracle token endpoint).
+    async fn backend_by_client_id(&self, client_id: &str) -> StoreResult<Option<Backend>>;
+
+    /// The backend whose Basic-auth backend id this is (`Oracle-Mobile-Backend-ID`).
+    async fn backend_by_basic_auth_id(
+        &self,
+        basic_auth_backend_id: Uuid,
+    ) -> StoreResult<Option<Backend>>;
 }
 
 #[async_trait]

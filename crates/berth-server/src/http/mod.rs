@@ -4,6 +4,7 @@ pub mod context;
 pub mod extract;
 pub mod monaca;
 pub mod openapi;
+pub mod oracle;
 pub mod oracle_error;
 pub mod tools;
 
@@ -54,6 +55,7 @@ pub fn router(state: AppState) -> Router {
         .route("/openapi.json", get(openapi::serve))
         .nest("/mobile/tools/1.0", tools)
         .route("/json-rpc/{backend_id}", app_api)
+        .merge(oracle::router().layer(DefaultBodyLimit::max(TOOLS_BODY_LIMIT)))
         .route(
             "/manage/json-rpc/{backend_id}",
             post(monaca::manage::handle).layer(DefaultBodyLimit::max(monaca::manage::BODY_LIMIT)),

@@ -199,6 +199,14 @@ async fn transport_keys_and_sessions_are_checked() {
         "an unknown session is simply not logged in"
     );
 
+    let (status, _, invalid) = server
+        .app_raw(
+            &app.backend.id,
+            r#"{"jsonrpc":"2.0","id":"1","method":7}"#.to_owned(),
+        )
+        .await;
+    assert_eq!(status, 200);
+    assert_rpc_error(&invalid, -32600, None);
     let (status, _, parse) = server.app_raw(&app.backend.id, "{oops".to_owned()).await;
     assert_eq!(status, 200, "even parse errors are HTTP 200");
     assert_rpc_error(&parse, -32700, None);

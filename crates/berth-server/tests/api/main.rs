@@ -8,5 +8,7 @@ mod cli;
 mod errors;
 mod helpers;
 mod keys;
+mod mail;
 mod manage;
+mod oracle;
 mod restart;

@@ -1,0 +1,21 @@
+//! The Oracle Mobile Hub platform APIs: the OAuth token endpoint and `/mobile/platform/...`.
+
+pub mod auth;
+pub mod users;
+
+use axum::Router;
+use axum::routing::{get, post};
+
+use super::AppState;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/oauth2/v1/token", post(auth::token))
+        .route("/mobile/platform/users/login", get(users::me))
+        .route("/mobile/platform/users/~", get(users::me))
+        .route("/mobile/platform/users/me", get(users::me))
+        .route(
+            "/mobile/platform/users/{username}",
+            get(users::get).put(users::update).patch(users::update),
+        )
+}
