@@ -64,14 +64,23 @@ impl Berth {
             return Ok(key.into_bytes());
         }
         let key = generate_token();
-        self.store.put_setting(SIGNING_KEY_SETTING, &key).await?;
-        // Read back: if another node stored its key at the same moment, both use the one that stayed.
-        Ok(self
+        // Of nodes making a key at the same moment, the store keeps exactly one; the others use it.
+        if self
             .store
+            .put_setting_if_absent(SIGNING_KEY_SETTING, &key)
+            .await?
+        {
+            return Ok(key.into_bytes());
+        }
+        self.store
             .setting(SIGNING_KEY_SETTING)
             .await?
-            .unwrap_or(key)
-            .into_bytes())
+            .map(String::into_bytes)
+            .ok_or_else(|| {
+                Error::Store(crate::StoreError::Internal(
+                    "the token signing key vanished".into(),
+                ))
+            })
     }
 
     async fn sign(&self, payload: &str) -> Result<String> {
