@@ -15,6 +15,7 @@ use crate::PgStore;
 use crate::error::store_error;
 use crate::json::document_text;
 use crate::monaql::{ColumnMap, ColumnType, push_criteria};
+use crate::nul::{check, has_nul};
 use crate::paging::{escape_like, push_order_and_page, split_page};
 
 /// How MonaQL over users reaches the columns.
@@ -60,6 +61,8 @@ impl UserRow {
 #[async_trait]
 impl UserRepo for PgStore {
     async fn insert_user(&self, user: &User) -> StoreResult<()> {
+        check(&user.id, "a user id")?;
+        check(&user.username, "a username")?;
         sqlx::query(
             "INSERT INTO users (backend_id, id, username, password_hash, properties, created_at, updated_at)
              VALUES ($1, $2, $3, $4, $5::jsonb, $6, $7)",
@@ -78,6 +81,9 @@ impl UserRepo for PgStore {
     }
 
     async fn user(&self, backend_id: Uuid, id: &str) -> StoreResult<Option<User>> {
+        if has_nul(id) {
+            return Ok(None);
+        }
         Ok(sqlx::query_as::<_, UserRow>(sqlx::AssertSqlSafe(format!(
             "{USER_SELECT} WHERE backend_id = $1 AND id = $2"
         )))
@@ -94,6 +100,9 @@ impl UserRepo for PgStore {
         backend_id: Uuid,
         username: &str,
     ) -> StoreResult<Option<User>> {
+        if has_nul(username) {
+            return Ok(None);
+        }
         Ok(sqlx::query_as::<_, UserRow>(sqlx::AssertSqlSafe(format!(
             "{USER_SELECT} WHERE backend_id = $1 AND username = $2"
         )))
@@ -106,6 +115,10 @@ impl UserRepo for PgStore {
     }
 
     async fn update_user(&self, user: &User) -> StoreResult<()> {
+        if has_nul(&user.id) {
+            return Err(StoreError::NotFound);
+        }
+        check(&user.username, "a username")?;
         let result = sqlx::query(
             "UPDATE users SET username = $1, password_hash = $2, properties = $3::jsonb, updated_at = $4
              WHERE backend_id = $5 AND id = $6",
@@ -126,6 +139,9 @@ impl UserRepo for PgStore {
     }
 
     async fn delete_users(&self, backend_id: Uuid, ids: &[String]) -> StoreResult<()> {
+        if ids.iter().any(|id| has_nul(id)) {
+            return Err(StoreError::NotFound);
+        }
         let mut unique: Vec<String> = ids.to_vec();
         unique.sort();
         unique.dedup();
@@ -152,14 +168,21 @@ impl UserRepo for PgStore {
             builder.push_bind(backend_id);
             builder.push(" AND ");
             push_criteria(builder, &query.criteria, &USER_COLUMNS);
-            if let Some(filter) = &query.name_filter {
-                // lower() under the columns' "C" collation folds ASCII only, like SQLite's.
-                let pattern = format!("%{}%", escape_like(&filter.to_lowercase()));
-                builder.push(" AND (lower(username) LIKE ");
-                builder.push_bind(pattern.clone());
-                builder.push(" ESCAPE '\\' OR lower(id) LIKE ");
-                builder.push_bind(pattern);
-                builder.push(" ESCAPE '\\')");
+            match query.name_filter.as_deref() {
+                None => {}
+                // No username or id holds U+0000.
+                Some(filter) if has_nul(filter) => {
+                    builder.push(" AND FALSE");
+                }
+                Some(filter) => {
+                    // lower() under the columns' "C" collation folds ASCII only, like SQLite's.
+                    let pattern = format!("%{}%", escape_like(&filter.to_lowercase()));
+                    builder.push(" AND (lower(username) LIKE ");
+                    builder.push_bind(pattern.clone());
+                    builder.push(" ESCAPE '\\' OR lower(id) LIKE ");
+                    builder.push_bind(pattern);
+                    builder.push(" ESCAPE '\\')");
+                }
             }
         };
         let mut select = QueryBuilder::<Postgres>::new(USER_SELECT);

@@ -49,3 +49,91 @@ async fn nodes_starting_together_migrate_once() {
         .count();
     assert_eq!(applied, files as i64, "each migration applied once");
 }
+
+/// PostgreSQL cannot store U+0000 in text (SQLite can): lookups by such text find nothing, writes of
+/// it fail with a message that says so, and login failures of any key are counted.
+#[tokio::test]
+async fn text_with_nul_is_not_found_or_refused() {
+    use berth_core::StoreError;
+    use berth_core::Timestamp;
+    use berth_core::monaql::Criteria;
+    use berth_core::page::PageRequest;
+    use berth_core::store::UserQuery;
+    use serde_json::json;
+
+    let store = fresh_store().await;
+    let backend = berth_store_tests::sample_backend("Nul", "1");
+    store.insert_backend(&backend).await.expect("backend");
+    let collection = berth_store_tests::sample_collection(backend.id, "Things", &[]);
+    store.create_collection(&collection).await.expect("create");
+
+    let nul = "a\u{0}b";
+    assert!(
+        store
+            .user_by_username(backend.id, nul)
+            .await
+            .expect("read")
+            .is_none()
+    );
+    assert!(store.user(backend.id, nul).await.expect("read").is_none());
+    assert!(
+        store
+            .collection(backend.id, nul)
+            .await
+            .expect("read")
+            .is_none()
+    );
+    assert!(store.item(&collection, nul).await.expect("read").is_none());
+    assert!(store.device(backend.id, nul).await.expect("read").is_none());
+    let listed = store
+        .list_users(
+            backend.id,
+            &UserQuery {
+                criteria: Criteria::match_all(),
+                name_filter: Some(nul.to_owned()),
+                sort: vec![],
+                page: PageRequest {
+                    limit: 10,
+                    offset: 0,
+                    with_total: true,
+                },
+            },
+        )
+        .await
+        .expect("list");
+    assert_eq!(listed.total, Some(0));
+
+    let refused = store
+        .insert_item(
+            &collection,
+            &berth_store_tests::sample_item(json!({ "t": nul })),
+        )
+        .await;
+    assert!(
+        matches!(&refused, Err(StoreError::Internal(e)) if e.to_string().contains("U+0000")),
+        "{refused:?}"
+    );
+    let user = berth_store_tests::sample_user(backend.id, nul, json!({}));
+    assert!(matches!(
+        store.insert_user(&user).await,
+        Err(StoreError::Internal(_))
+    ));
+
+    let now = Timestamp::now();
+    let since = Timestamp::from_millis(now.as_millis() - 60_000);
+    for expected in 1..=2 {
+        let count = store
+            .record_login_failure(backend.id, nul, now, since)
+            .await
+            .expect("counted");
+        assert_eq!(count, expected);
+    }
+    assert_eq!(
+        store
+            .login_failures(backend.id, "a\\0b", since)
+            .await
+            .expect("read"),
+        0,
+        "an escaped key stays distinct"
+    );
+}
