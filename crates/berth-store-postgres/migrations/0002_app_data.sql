@@ -14,11 +14,13 @@ CREATE TABLE users (
     created_at    bigint NOT NULL,
     updated_at    bigint NOT NULL,
     PRIMARY KEY (backend_id, id),
-    UNIQUE (backend_id, username),
     CONSTRAINT users_properties_are_an_object CHECK (jsonb_typeof(properties) = 'object')
 );
 
-CREATE INDEX users_created ON users (backend_id, created_at);
+-- Sorts put missing values first ascending (as SQLite's NULL), so the indexes that serve sorts are
+-- built NULLS FIRST (see src/paging.rs); a unique constraint could not say so.
+CREATE UNIQUE INDEX users_username ON users (backend_id, username NULLS FIRST);
+CREATE INDEX users_created ON users (backend_id, created_at NULLS FIRST, id);
 
 -- Each collection's items live in a table of their own, "items_<collection id without dashes>",
 -- created and dropped by the store in the same transaction as the collection's row (see
