@@ -687,15 +687,6 @@ impl Berth {
         outcome
     }
 
-    /// Items the principal may read, matching the criteria.
-    pub async fn find_items(
-        &self,
-        collection: &Collection,
-        query: ItemQuery,
-    ) -> Result<crate::page::Page<Item>> {
-        self.list_items(collection, &query).await
-    }
-
     /// `Collection.insert`: refused unless the collection is insertable. The caller owns the item.
     pub async fn insert_item_as(
         &self,

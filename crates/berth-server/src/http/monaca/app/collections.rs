@@ -96,7 +96,7 @@ pub async fn find(caller: &Caller<'_>, params: Params) -> Result<Value, RpcError
         },
         access: Some((caller.principal(), Right::Read)),
     };
-    let found = caller.berth.find_items(&collection, query).await?;
+    let found = caller.berth.list_items(&collection, &query).await?;
     let items = found
         .items
         .iter()
