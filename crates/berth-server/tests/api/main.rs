@@ -12,3 +12,4 @@ mod mail;
 mod manage;
 mod oracle;
 mod restart;
+mod scale;
