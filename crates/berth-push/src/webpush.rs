@@ -80,22 +80,38 @@ impl VapidKey {
 
 /// Encrypts `plaintext` for a subscription (RFC 8291 §3.4) as a single aes128gcm record.
 pub fn encrypt(plaintext: &[u8], p256dh: &[u8], auth_secret: &[u8]) -> Result<Vec<u8>, String> {
+    let mut salt = [0u8; 16];
+    OsRng.fill_bytes(&mut salt);
+    encrypt_with(
+        plaintext,
+        p256dh,
+        auth_secret,
+        &SecretKey::random(&mut OsRng),
+        &salt,
+    )
+}
+
+/// [`encrypt`] with a given ephemeral key and salt (fixed only in the RFC 8291 test vector).
+fn encrypt_with(
+    plaintext: &[u8],
+    p256dh: &[u8],
+    auth_secret: &[u8],
+    server_secret: &SecretKey,
+    salt: &[u8; 16],
+) -> Result<Vec<u8>, String> {
     let user_agent_public = PublicKey::from_sec1_bytes(p256dh)
         .map_err(|_| "p256dh is not an uncompressed P-256 public key".to_string())?;
-    let server_secret = SecretKey::random(&mut OsRng);
     let server_public = server_secret.public_key().to_encoded_point(false);
     let shared = p256::ecdh::diffie_hellman(
         server_secret.to_nonzero_scalar(),
         user_agent_public.as_affine(),
     );
-    let mut salt = [0u8; 16];
-    OsRng.fill_bytes(&mut salt);
     let (content_key, nonce) = derive_keys(
         shared.raw_secret_bytes(),
         auth_secret,
         user_agent_public.to_encoded_point(false).as_bytes(),
         server_public.as_bytes(),
-        &salt,
+        salt,
     )?;
     let mut padded = Vec::with_capacity(plaintext.len() + 1);
     padded.extend_from_slice(plaintext);
@@ -105,7 +121,7 @@ pub fn encrypt(plaintext: &[u8], p256dh: &[u8], auth_secret: &[u8]) -> Result<Ve
         .encrypt(&Nonce::from(nonce), padded.as_slice())
         .map_err(|_| "encryption failed".to_string())?;
     let mut body = Vec::with_capacity(16 + 4 + 1 + 65 + ciphertext.len());
-    body.extend_from_slice(&salt);
+    body.extend_from_slice(salt);
     body.extend_from_slice(&RECORD_SIZE.to_be_bytes());
     body.push(server_public.as_bytes().len() as u8);
     body.extend_from_slice(server_public.as_bytes());
@@ -279,4 +295,38 @@ fn is_valid_topic(topic: &str) -> bool {
         && topic
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn b64(text: &str) -> Vec<u8> {
+        URL_SAFE_NO_PAD
+            .decode(text)
+            .expect("test vector is base64url")
+    }
+
+    /// RFC 8291 Appendix A: the complete encrypted message from fixed keys and salt.
+    #[test]
+    fn encryption_matches_the_rfc_8291_example() {
+        let plaintext = b"When I grow up, I want to be a watermelon";
+        let auth = b64("BTBZMqHH6r4Tts7J_aSIgg");
+        let user_agent_public = b64(
+            "BCVxsr7N_eNgVRqvHtD0zTZsEc6-VV-JvLexhqUzORcxaOzi6-AYWXvTBHm4bjyPjs7Vd8pZGH6SRpkNtoIAiw4",
+        );
+        let server_secret =
+            SecretKey::from_slice(&b64("yfWPiYE-n46HLnH0KqZOF1fJJU3MYrct3AELtAQ-oRw"))
+                .expect("key");
+        let salt: [u8; 16] = b64("DGv6ra1nlYgDCS1FRnbzlw").try_into().expect("16 bytes");
+
+        let body = encrypt_with(plaintext, &user_agent_public, &auth, &server_secret, &salt)
+            .expect("encrypts");
+
+        // The RFC uses rs = 4096 too.
+        assert_eq!(
+            URL_SAFE_NO_PAD.encode(body),
+            "DGv6ra1nlYgDCS1FRnbzlwAAEABBBP4z9KsN6nGRTbVYI_c7VJSPQTBtkgcy27mlmlMoZIIgDll6e3vCYLocInmYWAmS6TlzAC8wEqKK6PBru3jl7A_yl95bQpu6cVPTpK4Mqgkf1CXztLVBSt2Ks3oZwbuwXPXLWyouBWLVWGNWQexSgSxsj_Qulcy4a-fN"
+        );
+    }
 }
