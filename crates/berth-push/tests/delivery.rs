@@ -143,6 +143,36 @@ async fn apns_provider_token_is_signed_once_and_reused_even_under_concurrency() 
 }
 
 #[tokio::test]
+async fn apns_provider_token_reported_expired_is_replaced() {
+    let server = ApnsTestServer::start().await;
+    let client = PushClient::new(endpoints(Some(&server), None)).expect("push client");
+    let credentials = ProviderCredentials::Apns(apns_credentials(&server));
+    assert!(matches!(
+        client
+            .send(&credentials, &apns_target(DEVICE), &message())
+            .await,
+        DeliveryOutcome::Delivered { .. }
+    ));
+
+    server.expire_provider_tokens();
+    let outcome = client
+        .send(&credentials, &apns_target(DEVICE), &message())
+        .await;
+    assert!(
+        matches!(outcome, DeliveryOutcome::Retry { ref reason, .. } if reason.contains("ExpiredProviderToken")),
+        "{outcome:?}"
+    );
+    assert!(matches!(
+        client
+            .send(&credentials, &apns_target(DEVICE), &message())
+            .await,
+        DeliveryOutcome::Delivered { .. }
+    ));
+    assert_eq!(server.provider_tokens_seen(), 2);
+    assert_eq!(server.deliveries().len(), 2);
+}
+
+#[tokio::test]
 async fn apns_refuses_a_key_it_does_not_know_and_a_wrong_topic() {
     let server = ApnsTestServer::start().await;
     let elsewhere = ApnsTestServer::start().await;

@@ -26,6 +26,8 @@ struct AuthState {
     /// (team id, key id) -> key.
     keys: HashMap<(String, String), RegisteredKey>,
     provider_tokens_seen: HashSet<String>,
+    /// Tokens answered with 403 ExpiredProviderToken, as APNs does for tokens older than an hour.
+    expired_provider_tokens: HashSet<String>,
 }
 
 #[derive(Clone)]
@@ -119,6 +121,17 @@ impl ApnsTestServer {
                 topic: topic.to_string(),
             },
         );
+    }
+
+    /// Treats every provider token seen so far as older than an hour (403 ExpiredProviderToken).
+    pub fn expire_provider_tokens(&self) {
+        let mut auth = self
+            .state
+            .auth
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let seen: Vec<String> = auth.provider_tokens_seen.iter().cloned().collect();
+        auth.expired_provider_tokens.extend(seen);
     }
 
     /// Distinct provider tokens (JWTs) that authenticated successfully, to observe reuse and refresh.
@@ -262,7 +275,9 @@ fn verify_provider_token(state: &AppState, jwt: &str, topic: &str) -> Result<(),
         .get("iat")
         .and_then(Value::as_u64)
         .ok_or_else(invalid)?;
-    if crate::outcome::unix_now().saturating_sub(issued_at) > 3600 {
+    if crate::outcome::unix_now().saturating_sub(issued_at) > 3600
+        || auth.expired_provider_tokens.contains(jwt)
+    {
         return Err(reason(StatusCode::FORBIDDEN, "ExpiredProviderToken"));
     }
     if registered.topic != topic {
