@@ -330,6 +330,30 @@ async fn fcm_delivers_with_a_cached_access_token() {
 }
 
 #[tokio::test]
+async fn fcm_access_token_is_fetched_once_by_concurrent_sends() {
+    let server = FcmTestServer::start().await;
+    let client = PushClient::new(endpoints(None, Some(&server))).expect("push client");
+    let credentials = ProviderCredentials::Fcm(fcm_credentials(&server));
+    // Slow answers keep the sends overlapping while the first one fetches the token.
+    server.set_latency(Duration::from_millis(20));
+    let message = message();
+    let target = fcm_target("registration-2");
+
+    let outcomes =
+        futures::future::join_all((0..8).map(|_| client.send(&credentials, &target, &message)))
+            .await;
+
+    assert!(
+        outcomes
+            .iter()
+            .all(|outcome| matches!(outcome, DeliveryOutcome::Delivered { .. })),
+        "{outcomes:?}"
+    );
+    assert_eq!(server.deliveries().len(), 8);
+    assert_eq!(server.tokens_issued(), 1);
+}
+
+#[tokio::test]
 async fn fcm_refreshes_access_tokens_near_expiry_and_after_revocation() {
     let server = FcmTestServer::start().await;
     let client = PushClient::new(endpoints(None, Some(&server))).expect("push client");
