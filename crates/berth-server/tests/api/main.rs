@@ -11,4 +11,5 @@ mod keys;
 mod mail;
 mod manage;
 mod oracle;
+mod oracle_storage;
 mod restart;
