@@ -6,8 +6,8 @@ use crate::error::{Error, Result, StoreError};
 use crate::timestamp::Timestamp;
 use crate::validation::Problems;
 
-use super::Berth;
 use super::backends::{backend_not_found, refuse_if_trashed};
+use super::{Berth, PlatformCaller};
 
 pub const ROLE_NAME_MAX: usize = 100;
 
@@ -99,6 +99,19 @@ impl Berth {
                 "The user {username} or one of the roles was deleted meanwhile; try again."
             ))),
             Err(other) => Err(other.into()),
+        }
+    }
+
+    /// The roles a platform caller holds in its backend, which storage permissions are checked
+    /// against; anonymous callers hold none.
+    pub async fn caller_roles(
+        &self,
+        backend_id: Uuid,
+        caller: &PlatformCaller,
+    ) -> Result<Vec<String>> {
+        match caller {
+            PlatformCaller::Anonymous => Ok(Vec::new()),
+            PlatformCaller::User(user) => Ok(self.store.user_roles(backend_id, &user.id).await?),
         }
     }
 

@@ -3,7 +3,7 @@
 use reqwest::Method;
 use serde_json::{Value, json};
 
-use crate::helpers::{Managed, TestServer, assert_problem};
+use crate::helpers::{Managed, TestServer, assert_problem, etag};
 
 async fn backend_with_user(server: &TestServer, name: &str, username: &str) -> String {
     let body = server.create_backend(name).await;
@@ -249,4 +249,36 @@ async fn roles_stay_in_their_backend() {
     )
     .await;
     assert_eq!(role_names(&server, &theirs).await, [json!("Auditor")]);
+
+    // A trashed backend's roles stay as they are.
+    let current = server
+        .tools(Method::GET, &format!("/mobilebackends/{theirs}"))
+        .send()
+        .await
+        .expect("request");
+    let tag = etag(&current);
+    let trashed = server
+        .tools(Method::POST, "/assets/trashing")
+        .json(&json!({ "dependencies": [ { "asset": { "id": theirs, "etag": tag.trim_matches('"') }, "dependencies": [], "reverseDependencies": [] } ] }))
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(
+        trashed.status(),
+        200,
+        "{}",
+        trashed.text().await.unwrap_or_default()
+    );
+    assert_problem(
+        create_role(&server, &theirs, "Manager").await,
+        409,
+        "MOBILE-40902",
+    )
+    .await;
+    assert_problem(
+        put_user_roles(&server, &theirs, "ann", json!(["Auditor"])).await,
+        409,
+        "MOBILE-40902",
+    )
+    .await;
 }
