@@ -15,6 +15,7 @@ pub mod monaql;
 mod nul;
 mod paging;
 mod redact;
+mod roles;
 mod settings;
 pub mod test_support;
 mod users;

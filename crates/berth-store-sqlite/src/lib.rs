@@ -10,6 +10,7 @@ mod error;
 mod keys;
 pub mod monaql;
 mod paging;
+mod roles;
 mod settings;
 mod users;
 

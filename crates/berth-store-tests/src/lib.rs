@@ -8,12 +8,14 @@ mod appauth;
 mod appdata;
 mod backends;
 mod keys;
+mod roles;
 mod settings;
 
 pub use appauth::*;
 pub use appdata::*;
 pub use backends::*;
 pub use keys::*;
+pub use roles::*;
 pub use settings::*;
 
 use berth_core::Timestamp;
@@ -53,6 +55,7 @@ macro_rules! conformance_tests {
             devices_are_upserted,
             mail_templates_and_outbox,
             app_callers_see_only_items_they_may,
+            roles_and_memberships_belong_to_one_backend,
         );
     };
     (@stories $make_store:expr; $($story:ident),* $(,)?) => {

@@ -6,6 +6,7 @@ mod backends;
 mod collections;
 mod keys;
 mod oracle;
+mod roles;
 mod users;
 
 use std::sync::Arc;
@@ -16,6 +17,7 @@ pub use backends::CreatedBackend;
 pub use collections::{CollectionConfig, ItemOwner, MAX_INDEXED_PROPERTIES};
 pub use keys::CreatedManagementKey;
 pub use oracle::{ACCESS_TOKEN_SECONDS, Grant, OAuthError, PlatformCaller, decode_basic};
+pub use roles::ROLE_NAME_MAX;
 pub use users::{CredentialRules, UserChanges};
 
 use crate::store::Store;

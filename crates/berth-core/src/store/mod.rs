@@ -272,6 +272,36 @@ pub trait MailRepo: Send + Sync {
     async fn mails(&self, backend_id: Uuid, page: &PageRequest) -> StoreResult<Page<OutgoingMail>>;
 }
 
+/// Roles of a mobile backend and which of its users hold them (Oracle storage permissions).
+#[async_trait]
+pub trait RoleRepo: Send + Sync {
+    /// `AlreadyExists` when the backend has the role; `NotFound` when the backend is gone.
+    async fn insert_role(
+        &self,
+        backend_id: Uuid,
+        name: &str,
+        created_on: Timestamp,
+    ) -> StoreResult<()>;
+
+    /// The backend's role names, sorted.
+    async fn roles(&self, backend_id: Uuid) -> StoreResult<Vec<String>>;
+
+    /// Deletes the role and every membership in it; `NotFound` when the backend has no such role.
+    async fn delete_role(&self, backend_id: Uuid, name: &str) -> StoreResult<()>;
+
+    /// The roles the user holds, sorted.
+    async fn user_roles(&self, backend_id: Uuid, user_id: &str) -> StoreResult<Vec<String>>;
+
+    /// Replaces the user's roles with `roles`, all or nothing: `NotFound` when the user or one of the
+    /// roles does not exist in the backend.
+    async fn set_user_roles(
+        &self,
+        backend_id: Uuid,
+        user_id: &str,
+        roles: &[String],
+    ) -> StoreResult<()>;
+}
+
 #[async_trait]
 pub trait Store:
     BackendRepo
@@ -284,6 +314,7 @@ pub trait Store:
     + SessionRepo
     + DeviceRepo
     + MailRepo
+    + RoleRepo
     + Send
     + Sync
     + 'static

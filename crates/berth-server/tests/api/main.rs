@@ -11,5 +11,6 @@ mod keys;
 mod mail;
 mod manage;
 mod oracle;
+mod oracle_storage;
 mod restart;
 mod scale;

@@ -6,6 +6,7 @@ pub mod backends;
 pub mod keys;
 pub mod list_query;
 pub mod representation;
+pub mod roles;
 
 use axum::Router;
 use axum::http::{HeaderMap, HeaderValue, header};
@@ -47,6 +48,18 @@ pub fn router() -> Router<AppState> {
         .route(
             "/mobilebackends/{id}/managementKeys/{key_id}",
             get(keys::get_management_key).delete(keys::revoke_management_key),
+        )
+        .route(
+            "/mobilebackends/{id}/roles",
+            get(roles::list).post(roles::create),
+        )
+        .route(
+            "/mobilebackends/{id}/roles/{role}",
+            axum::routing::delete(roles::delete),
+        )
+        .route(
+            "/mobilebackends/{id}/users/{username}/roles",
+            get(roles::user_roles).put(roles::set_user_roles),
         )
         .route("/assets/trashing", post(assets::trash))
         .route("/assets/untrashing", post(assets::untrash))
