@@ -66,10 +66,10 @@ def rows(n, seed=7):
 class Berth:
     name = "Berth"
 
-    def __init__(self, binary, data_dir):
+    def __init__(self, binary, data_dir, wrapper=()):
         env = dict(os.environ, BERTH_ADMIN_TOKEN=TOKEN, RUST_LOG="warn,berth_server::startup=info")
         self.data_dir = data_dir
-        self.proc = subprocess.Popen([binary, "--data-dir", data_dir, "serve", "--listen", "127.0.0.1:0"],
+        self.proc = subprocess.Popen([*wrapper, binary, "--data-dir", data_dir, "serve", "--listen", "127.0.0.1:0"],
                                      stderr=subprocess.PIPE, text=True, env=env)
         for line in self.proc.stderr:
             if "listening on http://" in line:
@@ -86,10 +86,7 @@ class Berth:
         self.manage_url = f"/manage/json-rpc/{self.backend}"
         self.manage_headers = {"X-Monaca-Backend-Management-API-Key": backend["managementKey"]["key"],
                                "Content-Type": "application/json"}
-        app_key = post(f"{self.base}/mobile/tools/1.0/mobilebackends/{self.backend}/monacaApiKey", {}, admin)
-        self.app_key = app_key.get("key") or app_key.get("monacaApiKey") or app_key.get("apiKey")
-        if not isinstance(self.app_key, str):
-            raise SystemExit(f"no app key in {app_key}")
+        self.app_key = backend["monacaApiKey"]  # shown once, when the backend is created
         self.rpc("Collection.create", {"_id": "GameScore", "isInsertable": True, "indexedProperties": ["score"]})
         self.rpc("User.create", {"username": "bench", "password": PASSWORD})
         db = sqlite3.connect(os.path.join(self.data_dir, "berth.db"), timeout=60)
