@@ -270,7 +270,7 @@ def run_wrk(server, workload, args, work_dir):
     script = os.path.join(work_dir, "workload.lua")
     with open(script, "w") as f:
         f.write(wrk_script(path, method, headers, bodies))
-    out = subprocess.run(["wrk", "-t1", f"-c{args.connections}", f"-d{args.duration}s", "-s", script, server.base],
+    out = subprocess.run(["wrk", "-t1", "--timeout", "10s", f"-c{args.connections}", f"-d{args.duration}s", "-s", script, server.base],
                          check=True, capture_output=True, text=True).stdout
     match = re.search(r"BENCH (\d+) (\d+) (\d+) (\d+) (\d+)", out)
     requests, duration_us, p50, p99, errors = map(int, match.groups())
