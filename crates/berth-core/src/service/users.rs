@@ -108,6 +108,14 @@ impl Berth {
             .ok_or_else(|| user_not_found("_id", id))
     }
 
+    /// The user with this username (the realm admin and Oracle APIs name users this way).
+    pub async fn user_named(&self, backend_id: Uuid, username: &str) -> Result<User> {
+        self.store
+            .user_by_username(backend_id, username)
+            .await?
+            .ok_or_else(|| user_not_found("username", username))
+    }
+
     pub async fn update_user(
         &self,
         backend_id: Uuid,

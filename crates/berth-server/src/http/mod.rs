@@ -1,5 +1,6 @@
 //! The HTTP surface: one router per API, merged here with the cross-cutting layers.
 
+pub mod console;
 pub mod context;
 pub mod extract;
 pub mod monaca;
@@ -53,6 +54,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/health", get(health))
         .route("/openapi.json", get(openapi::serve))
+        .merge(console::router())
         .nest("/mobile/tools/1.0", tools)
         .route("/json-rpc/{backend_id}", app_api)
         .merge(oracle::router().layer(DefaultBodyLimit::max(TOOLS_BODY_LIMIT)))

@@ -7,6 +7,7 @@ pub mod keys;
 pub mod list_query;
 pub mod representation;
 pub mod roles;
+pub mod users;
 
 use axum::Router;
 use axum::http::{HeaderMap, HeaderValue, header};
@@ -60,6 +61,17 @@ pub fn router() -> Router<AppState> {
         .route(
             "/mobilebackends/{id}/users/{username}/roles",
             get(roles::user_roles).put(roles::set_user_roles),
+        )
+        .route(
+            "/mobilebackends/{id}/users",
+            get(users::list).post(users::create),
+        )
+        .route(
+            "/mobilebackends/{id}/users/{username}",
+            get(users::get)
+                .put(users::replace)
+                .patch(users::merge)
+                .delete(users::delete),
         )
         .route("/assets/trashing", post(assets::trash))
         .route("/assets/untrashing", post(assets::untrash))
