@@ -2,6 +2,7 @@
 
 mod admin;
 mod app;
+mod appconfig;
 mod backends;
 mod collections;
 mod keys;
