@@ -5,6 +5,7 @@
 //! apply each migration once. Every table that holds a backend's data leads its key with the backend
 //! id (see docs/scaling.md).
 
+mod analytics;
 mod appauth;
 mod backends;
 mod collections;

@@ -3,6 +3,7 @@
 //! Writes go through a pool of exactly one connection, so writers queue in-process instead of
 //! fighting over SQLite's file lock; reads use a separate pool and run concurrently under WAL.
 
+mod analytics;
 mod appauth;
 mod backends;
 mod collections;

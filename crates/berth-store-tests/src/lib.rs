@@ -4,6 +4,7 @@
 //! A store crate runs the whole suite with one line in its tests:
 //! `berth_store_tests::conformance_tests!(async { Arc::new(open_a_fresh_store().await) as Arc<dyn Store> });`
 
+mod analytics;
 mod appauth;
 mod appdata;
 mod backends;
@@ -11,6 +12,7 @@ mod keys;
 mod roles;
 mod settings;
 
+pub use analytics::*;
 pub use appauth::*;
 pub use appdata::*;
 pub use backends::*;
@@ -56,6 +58,7 @@ macro_rules! conformance_tests {
             mail_templates_and_outbox,
             app_callers_see_only_items_they_may,
             roles_and_memberships_belong_to_one_backend,
+            analytics_events_are_kept_in_order_per_backend,
         );
     };
     (@stories $make_store:expr; $($story:ident),* $(,)?) => {

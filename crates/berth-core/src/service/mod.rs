@@ -1,6 +1,7 @@
 //! Use cases. Every API surface and the CLI call these, so a rule holds the same everywhere.
 
 mod admin;
+mod analytics;
 mod app;
 mod appconfig;
 mod backends;
@@ -13,6 +14,7 @@ mod users;
 use std::sync::Arc;
 
 pub use admin::AdminTokenSource;
+pub use analytics::EventSource;
 pub use app::{LoggedIn, MailTransport, check_device_id, item_grants};
 pub use backends::CreatedBackend;
 pub use collections::{CollectionConfig, ItemOwner, MAX_INDEXED_PROPERTIES};

@@ -315,6 +315,7 @@ pub trait Store:
     + DeviceRepo
     + MailRepo
     + RoleRepo
+    + AnalyticsRepo
     + Send
     + Sync
     + 'static
@@ -323,4 +324,38 @@ pub trait Store:
     fn describe(&self) -> String;
 
     async fn health(&self) -> StoreResult<()>;
+}
+
+/// One analytics event an app sent (Oracle `POST /mobile/platform/analytics/events`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct AnalyticsEvent {
+    pub name: String,
+    /// `custom` or `system`.
+    pub event_type: String,
+    /// When the event happened, as the app says.
+    pub timestamp: Timestamp,
+    pub component: Option<String>,
+    pub session_id: Option<String>,
+    pub device_id: Option<String>,
+    /// The signed-in user's id; none for anonymous callers.
+    pub user_id: Option<String>,
+    pub properties: serde_json::Map<String, serde_json::Value>,
+    pub received_on: Timestamp,
+}
+
+/// Analytics events per backend, kept for the operator to read.
+#[async_trait]
+pub trait AnalyticsRepo: Send + Sync {
+    /// Stores every event or none.
+    async fn insert_events(&self, backend_id: Uuid, events: &[AnalyticsEvent]) -> StoreResult<()>;
+
+    /// The backend's events in the order they arrived, optionally only those named `name`, with the
+    /// number of all that match.
+    async fn events(
+        &self,
+        backend_id: Uuid,
+        name: Option<&str>,
+        offset: u64,
+        limit: u32,
+    ) -> StoreResult<(Vec<AnalyticsEvent>, u64)>;
 }

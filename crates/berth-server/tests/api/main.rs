@@ -12,6 +12,7 @@ mod keys;
 mod mail;
 mod manage;
 mod oracle;
+mod oracle_analytics;
 mod oracle_appconfig;
 mod oracle_realm;
 mod oracle_storage;

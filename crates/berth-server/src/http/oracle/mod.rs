@@ -1,5 +1,6 @@
 //! The Oracle Mobile Hub platform APIs: the OAuth token endpoint and `/mobile/platform/...`.
 
+pub mod analytics;
 pub mod appconfig;
 pub mod auth;
 pub mod users;
@@ -13,6 +14,7 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/oauth2/v1/token", post(auth::token))
         .route("/mobile/platform/appconfig/client", get(appconfig::client))
+        .route("/mobile/platform/analytics/events", post(analytics::events))
         .route("/mobile/platform/users/login", get(users::me))
         .route("/mobile/platform/users/~", get(users::me))
         .route("/mobile/platform/users/me", get(users::me))

@@ -1,6 +1,7 @@
 //! The Oracle-style tools API (`/mobile/tools/1.0`): mobile backends, their keys, and the generic
 //! asset lifecycle (trash, restore, purge). Every call needs the admin token.
 
+pub mod analytics;
 pub mod appconfig;
 pub mod assets;
 pub mod backends;
@@ -50,6 +51,10 @@ pub fn router() -> Router<AppState> {
         .route(
             "/mobilebackends/{id}/managementKeys/{key_id}",
             get(keys::get_management_key).delete(keys::revoke_management_key),
+        )
+        .route(
+            "/mobilebackends/{id}/analytics/events",
+            get(analytics::events),
         )
         .route(
             "/mobilebackends/{id}/appconfig",
