@@ -19,7 +19,10 @@ mod redact;
 mod roles;
 mod settings;
 pub mod test_support;
+mod transfer;
 mod users;
+
+pub use transfer::PgTransferTarget;
 
 use std::str::FromStr;
 use std::time::Duration;

@@ -13,7 +13,10 @@ pub mod monaql;
 mod paging;
 mod roles;
 mod settings;
+mod transfer;
 mod users;
+
+pub use transfer::SqliteTransferSource;
 
 use std::path::{Path, PathBuf};
 use std::str::FromStr;

@@ -15,6 +15,8 @@ use crate::monaql::{Criteria, Property};
 use crate::page::{Page, PageRequest, SortDirection};
 use crate::timestamp::Timestamp;
 
+pub mod transfer;
+
 pub type StoreResult<T> = Result<T, StoreError>;
 
 #[async_trait]

@@ -11,6 +11,7 @@ mod helpers;
 mod keys;
 mod mail;
 mod manage;
+mod migrate;
 mod oracle;
 mod oracle_analytics;
 mod oracle_appconfig;
