@@ -17,6 +17,9 @@ use crate::timestamp::Timestamp;
 
 pub type StoreResult<T> = Result<T, StoreError>;
 
+mod oracle_storage;
+pub use oracle_storage::{StorageCollectionRepo, StorageObjectRepo};
+
 #[async_trait]
 pub trait BackendRepo: Send + Sync {
     /// Fails with `AlreadyExists` when a backend with the same name (case-insensitively) and version
@@ -316,6 +319,8 @@ pub trait Store:
     + MailRepo
     + RoleRepo
     + AnalyticsRepo
+    + StorageCollectionRepo
+    + StorageObjectRepo
     + Send
     + Sync
     + 'static
