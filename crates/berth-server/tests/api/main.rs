@@ -14,6 +14,7 @@ mod manage;
 mod oracle;
 mod oracle_analytics;
 mod oracle_appconfig;
+mod oracle_objects;
 mod oracle_realm;
 mod oracle_storage;
 mod restart;
