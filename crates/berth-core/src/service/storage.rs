@@ -909,3 +909,159 @@ fn collection_busy(id: Uuid) -> Error {
         "The collection {id} is being changed by others at the same time; try again."
     ))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn meta(revision: i64, modified_millis: i64) -> ObjectMeta {
+        ObjectMeta {
+            key: ObjectKey {
+                backend_id: Uuid::nil(),
+                collection_id: Uuid::nil(),
+                owner: String::new(),
+                id: "x".to_owned(),
+            },
+            name: "x".to_owned(),
+            content_type: DEFAULT_CONTENT_TYPE.to_owned(),
+            content_length: 0,
+            revision,
+            created_on: Timestamp::from_millis(0),
+            created_by: "joe".to_owned(),
+            modified_on: Timestamp::from_millis(modified_millis),
+            modified_by: "joe".to_owned(),
+        }
+    }
+
+    #[test]
+    fn conditions_follow_rfc_9110_order() {
+        let current = meta(3, 10_500);
+        let none = ObjectConditions::default();
+        assert_eq!(none.evaluate(Some(&current), true), Evaluation::Proceed);
+        assert_eq!(none.evaluate(None, false), Evaluation::Proceed);
+
+        let if_match = |tags: Vec<i64>| ObjectConditions {
+            if_match: Some(Precondition::OneOf(tags)),
+            ..ObjectConditions::default()
+        };
+        assert_eq!(
+            if_match(vec![3]).evaluate(Some(&current), false),
+            Evaluation::Proceed
+        );
+        assert_eq!(
+            if_match(vec![2]).evaluate(Some(&current), false),
+            Evaluation::Failed
+        );
+        assert_eq!(if_match(vec![3]).evaluate(None, false), Evaluation::Failed);
+
+        let if_none_match = |condition: Precondition| ObjectConditions {
+            if_none_match: Some(condition),
+            ..ObjectConditions::default()
+        };
+        let any = if_none_match(Precondition::Any);
+        assert_eq!(
+            any.evaluate(None, false),
+            Evaluation::Proceed,
+            "create only"
+        );
+        assert_eq!(any.evaluate(Some(&current), false), Evaluation::Failed);
+        let three = if_none_match(Precondition::OneOf(vec![3]));
+        assert_eq!(
+            three.evaluate(Some(&current), true),
+            Evaluation::NotModified
+        );
+        assert_eq!(
+            if_none_match(Precondition::OneOf(vec![2])).evaluate(Some(&current), true),
+            Evaluation::Proceed
+        );
+
+        // Dates compare at whole seconds: modified at 10.5 s is "not modified since" 10 s.
+        let since = |millis: i64| ObjectConditions {
+            if_modified_since: Some(Timestamp::from_millis(millis)),
+            ..ObjectConditions::default()
+        };
+        assert_eq!(
+            since(10_000).evaluate(Some(&current), true),
+            Evaluation::NotModified
+        );
+        assert_eq!(
+            since(9_000).evaluate(Some(&current), true),
+            Evaluation::Proceed
+        );
+        assert_eq!(
+            since(10_000).evaluate(Some(&current), false),
+            Evaluation::Proceed
+        );
+        let unmodified = |millis: i64| ObjectConditions {
+            if_unmodified_since: Some(Timestamp::from_millis(millis)),
+            ..ObjectConditions::default()
+        };
+        assert_eq!(
+            unmodified(10_000).evaluate(Some(&current), false),
+            Evaluation::Proceed
+        );
+        assert_eq!(
+            unmodified(9_000).evaluate(Some(&current), false),
+            Evaluation::Failed
+        );
+        // If-Match takes precedence over If-Unmodified-Since; If-None-Match over If-Modified-Since.
+        let both = ObjectConditions {
+            if_match: Some(Precondition::Any),
+            if_unmodified_since: Some(Timestamp::from_millis(0)),
+            ..ObjectConditions::default()
+        };
+        assert_eq!(both.evaluate(Some(&current), false), Evaluation::Proceed);
+        let both = ObjectConditions {
+            if_none_match: Some(Precondition::OneOf(vec![2])),
+            if_modified_since: Some(Timestamp::from_millis(20_000)),
+            ..ObjectConditions::default()
+        };
+        assert_eq!(both.evaluate(Some(&current), true), Evaluation::Proceed);
+    }
+
+    #[test]
+    fn permissions_grant_by_role() {
+        let permissions = CollectionPermissions {
+            read: vec!["Reader".to_owned()],
+            read_write: vec!["Writer".to_owned()],
+            read_all: vec!["Auditor".to_owned()],
+            read_write_all: vec!["Admin".to_owned()],
+        };
+        let access = |roles: &[&str]| {
+            permissions.access(&roles.iter().map(|r| (*r).to_owned()).collect::<Vec<_>>())
+        };
+        assert_eq!(access(&[]), Access::default());
+        assert_eq!(
+            access(&["Reader"]),
+            Access {
+                read: true,
+                ..Access::default()
+            }
+        );
+        assert_eq!(
+            access(&["Writer"]),
+            Access {
+                read: true,
+                write: true,
+                ..Access::default()
+            }
+        );
+        assert_eq!(
+            access(&["Auditor"]),
+            Access {
+                read: true,
+                read_others: true,
+                ..Access::default()
+            }
+        );
+        assert_eq!(
+            access(&["Admin", "Nobody"]),
+            Access {
+                read: true,
+                write: true,
+                read_others: true,
+                write_others: true,
+            }
+        );
+    }
+}

@@ -5,7 +5,7 @@ use axum::Json;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use super::tools::{assets, backends, keys};
+use super::tools::{assets, backends, collections, keys};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -21,12 +21,16 @@ use super::tools::{assets, backends, keys};
         keys::regenerate_monaca_api_key, keys::list_management_keys, keys::create_management_key,
         keys::get_management_key, keys::revoke_management_key,
         assets::trash, assets::untrash, assets::purge, assets::dependencies,
+        collections::create, collections::list, collections::get, collections::update,
+        collections::permissions, collections::set_permissions, collections::backend_collections,
+        collections::link_collection, collections::unlink_collection,
     ),
     modifiers(&AdminTokenScheme),
     tags(
         (name = "mobile backends", description = "Tenants: create, list, read, update (Oracle tools API)"),
         (name = "keys", description = "A backend's credentials"),
         (name = "assets", description = "Trash, restore and purge"),
+        (name = "storage collections", description = "Oracle storage collections, their role permissions and their association with backends"),
         (name = "operations", description = "Health"),
     )
 )]
