@@ -362,6 +362,31 @@ async fn collections_are_tools_assets_with_permissions() {
 }
 
 #[tokio::test]
+async fn storage_endpoints_are_in_the_openapi_document() {
+    let server = TestServer::start().await;
+    let document = json_of(
+        send(server.anonymous(Method::GET, "/openapi.json")).await,
+        200,
+    )
+    .await;
+    let paths = document["paths"].as_object().expect("paths");
+    for path in [
+        "/mobile/tools/1.0/collections",
+        "/mobile/tools/1.0/collections/{id}/permissions",
+        "/mobile/tools/1.0/mobilebackends/{id}/collections/{colId}",
+        "/mobile/platform/storage/collections",
+        "/mobile/platform/storage/collections/{collection}/objects",
+        "/mobile/platform/storage/collections/{collection}/objects/{object}",
+    ] {
+        assert!(
+            paths.contains_key(path),
+            "{path} missing from the OpenAPI document"
+        );
+    }
+    assert!(document["components"]["schemas"]["ObjectMetadata"].is_object());
+}
+
+#[tokio::test]
 async fn collections_are_associated_with_backends() {
     let server = TestServer::start().await;
     let backend = oracle_backend(&server, "Shop").await;

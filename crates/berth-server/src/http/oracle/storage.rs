@@ -24,11 +24,12 @@ use http_body_util::BodyExt;
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, percent_decode_str, utf8_percent_encode};
 use serde::Serialize;
 use serde_json::{Map, Value};
+use utoipa::ToSchema;
 
 use super::auth::Platform;
 use crate::http::AppState;
 use crate::http::extract::OraclePath;
-use crate::http::oracle_error::{ErrorCode, OracleError};
+use crate::http::oracle_error::{ErrorCode, OracleError, Problem};
 use crate::http::tools::absolute_url;
 use crate::http::tools::representation::{Link, ListBody, page_links};
 
@@ -165,7 +166,8 @@ fn page_request(pairs: &[(String, String)]) -> Result<PageRequest, OracleError> 
 
 // ---- Collections ----
 
-#[derive(Debug, Serialize)]
+/// A collection as apps see it.
+#[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct CollectionMetadata {
     id: String,
@@ -201,6 +203,15 @@ fn link_of(rel: &str, href: &str) -> Link {
     link(rel, href.to_owned())
 }
 
+#[utoipa::path(
+    get, path = "/mobile/platform/storage/collections", tag = "storage",
+    params(
+        ("limit" = Option<u32>, Query, description = "Page size (default and at most 100)"),
+        ("offset" = Option<u64>, Query), ("totalResults" = Option<bool>, Query),
+    ),
+    responses((status = 200, body = ListBody<CollectionMetadata>), (status = 401, body = Problem)),
+    security(("platformBasic" = []), ("platformBearer" = []))
+)]
 /// `GET /mobile/platform/storage/collections`: the collections associated with the backend.
 pub async fn collections(
     State(state): State<AppState>,
@@ -237,6 +248,13 @@ pub async fn collections(
     }))
 }
 
+#[utoipa::path(
+    get, path = "/mobile/platform/storage/collections/{collection}", tag = "storage",
+    description = "Also HEAD. If-None-Match answers 304.",
+    params(("collection" = String, Path, description = "Collection name")),
+    responses((status = 200, description = "ETag header set", body = CollectionMetadata), (status = 304), (status = 401, body = Problem), (status = 404, body = Problem), (status = 412, body = Problem)),
+    security(("platformBasic" = []), ("platformBearer" = []))
+)]
 /// `GET`/`HEAD /mobile/platform/storage/collections/{collection}`: the collection's metadata.
 pub async fn collection(
     State(state): State<AppState>,
@@ -358,6 +376,26 @@ fn conditions(headers: &HeaderMap) -> Result<ObjectConditions, OracleError> {
 }
 
 // ---- Objects ----
+
+/// Object metadata (POST/PUT answers and list items); documents the JSON built by `object_json`.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ObjectMetadata {
+    pub id: String,
+    pub name: String,
+    /// The owner's user id; only in user-isolated collections.
+    pub user: Option<String>,
+    pub content_length: u64,
+    pub content_type: String,
+    /// A quoted integer such as `"\"1\""`.
+    #[serde(rename = "eTag")]
+    pub etag: String,
+    pub created_by: String,
+    pub created_on: String,
+    pub modified_by: String,
+    pub modified_on: String,
+    pub links: Vec<Link>,
+}
 
 fn object_href(meta: &ObjectMeta, collection: &str) -> String {
     format!(
@@ -586,6 +624,18 @@ async fn write(
     Ok(response)
 }
 
+#[utoipa::path(
+    post, path = "/mobile/platform/storage/collections/{collection}/objects", tag = "storage",
+    description = "Stores the body under a new id. Headers: Content-Type, Content-Length (or chunked), Oracle-Mobile-Name.",
+    params(("collection" = String, Path), ("user" = Option<String>, Query, description = "Another user's id (READ_WRITE_ALL)")),
+    request_body(content = Vec<u8>, content_type = "application/octet-stream"),
+    responses(
+        (status = 201, description = "Created; Location and ETag set", body = ObjectMetadata),
+        (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem),
+        (status = 411, body = Problem), (status = 413, body = Problem),
+    ),
+    security(("platformBasic" = []), ("platformBearer" = []))
+)]
 /// `POST .../{collection}/objects`: stores an object under a new id (201, `Location`).
 pub async fn post_object(
     State(state): State<AppState>,
@@ -602,6 +652,18 @@ pub async fn post_object(
     .await
 }
 
+#[utoipa::path(
+    put, path = "/mobile/platform/storage/collections/{collection}/objects/{object}", tag = "storage",
+    description = "Creates (201) or replaces (200). Conditional on If-Match, If-None-Match, If-Unmodified-Since.",
+    params(("collection" = String, Path), ("object" = String, Path), ("user" = Option<String>, Query)),
+    request_body(content = Vec<u8>, content_type = "application/octet-stream"),
+    responses(
+        (status = 200, description = "Replaced", body = ObjectMetadata), (status = 201, description = "Created", body = ObjectMetadata),
+        (status = 400, body = Problem), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem),
+        (status = 409, body = Problem), (status = 411, body = Problem), (status = 412, body = Problem), (status = 413, body = Problem),
+    ),
+    security(("platformBasic" = []), ("platformBearer" = []))
+)]
 /// `PUT .../{collection}/objects/{object}`: creates (201) or replaces (200) the object with this id.
 pub async fn put_object(
     State(state): State<AppState>,
@@ -625,6 +687,16 @@ pub async fn put_object(
     .await
 }
 
+#[utoipa::path(
+    get, path = "/mobile/platform/storage/collections/{collection}/objects/{object}", tag = "storage",
+    description = "The bytes with Oracle-Mobile-* metadata headers; HEAD gives the headers only. Conditional on If-None-Match, If-Modified-Since, If-Match, If-Unmodified-Since.",
+    params(("collection" = String, Path), ("object" = String, Path), ("user" = Option<String>, Query)),
+    responses(
+        (status = 200, content_type = "application/octet-stream", body = Vec<u8>), (status = 304),
+        (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem), (status = 412, body = Problem),
+    ),
+    security(("platformBasic" = []), ("platformBearer" = []))
+)]
 /// `GET`/`HEAD .../{collection}/objects/{object}`: the bytes (GET) and the metadata headers.
 pub async fn get_object(
     State(state): State<AppState>,
@@ -663,6 +735,12 @@ pub async fn get_object(
     }
 }
 
+#[utoipa::path(
+    delete, path = "/mobile/platform/storage/collections/{collection}/objects/{object}", tag = "storage",
+    params(("collection" = String, Path), ("object" = String, Path), ("user" = Option<String>, Query)),
+    responses((status = 204), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem), (status = 412, body = Problem)),
+    security(("platformBasic" = []), ("platformBearer" = []))
+)]
 /// `DELETE .../{collection}/objects/{object}` (204).
 pub async fn delete_object(
     State(state): State<AppState>,
@@ -732,6 +810,20 @@ fn fields(value: Option<&str>) -> Result<Option<Vec<String>>, OracleError> {
     Ok(Some(wanted).filter(|w| !w.is_empty()))
 }
 
+#[utoipa::path(
+    get, path = "/mobile/platform/storage/collections/{collection}/objects", tag = "storage",
+    params(
+        ("collection" = String, Path),
+        ("user" = Option<String>, Query, description = "A user id, or * for every user (READ_ALL / READ_WRITE_ALL)"),
+        ("q" = Option<String>, Query, description = "Case-insensitive part of id, name, createdBy or modifiedBy"),
+        ("orderBy" = Option<String>, Query, description = "id|name|contentType|contentLength|createdBy|createdOn|modifiedBy|modifiedOn with :asc or :desc"),
+        ("fields" = Option<String>, Query, description = "Comma list of members to keep"),
+        ("limit" = Option<u32>, Query, description = "Page size (default and at most 100)"),
+        ("offset" = Option<u64>, Query), ("totalResults" = Option<bool>, Query),
+    ),
+    responses((status = 200, body = ListBody<ObjectMetadata>), (status = 400, body = Problem), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem)),
+    security(("platformBasic" = []), ("platformBearer" = []))
+)]
 /// `GET .../{collection}/objects`: object metadata, paged; `user`, `q`, `orderBy`, `fields`.
 pub async fn list_objects(
     State(state): State<AppState>,
