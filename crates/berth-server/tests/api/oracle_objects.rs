@@ -673,6 +673,32 @@ async fn objects_round_trip_with_metadata_and_conditions() {
     assert_eq!(body.len(), 256);
     assert_eq!(body[0], 255);
 
+    // One byte range gives 206; what cannot be served as asked gives the whole object.
+    let ranged = |range: &str| {
+        call(Method::GET, "/Notes/objects/logo.png").header("Range", range.to_owned())
+    };
+    for (range, content_range, first, len) in [
+        ("bytes=0-9", "bytes 0-9/256", 255u8, 10usize),
+        ("bytes=250-", "bytes 250-255/256", 5, 6),
+        ("bytes=-4", "bytes 252-255/256", 3, 4),
+        ("bytes=254-999", "bytes 254-255/256", 1, 2),
+    ] {
+        let partial = send(ranged(range)).await;
+        assert_eq!(partial.status(), 206, "{range}");
+        assert_eq!(header(&partial, "content-range"), content_range);
+        let part = partial.bytes().await.expect("bytes");
+        assert_eq!((part[0], part.len()), (first, len), "{range}");
+    }
+    for ignored in ["bytes=300-400", "bytes=0-1,5-6", "items=0-1"] {
+        let whole = send(ranged(ignored)).await;
+        assert_eq!(whole.status(), 200, "{ignored}");
+        assert_eq!(whole.bytes().await.expect("bytes").len(), 256);
+    }
+    let stale = send(ranged("bytes=0-1").header("If-Range", "\"1\"")).await;
+    assert_eq!(stale.status(), 200);
+    let current = send(ranged("bytes=0-1").header("If-Range", "\"2\"")).await;
+    assert_eq!(current.status(), 206);
+
     // Conditions: If-Match, If-None-Match, If-Modified-Since, If-Unmodified-Since.
     assert_problem(
         send(put(vec![1]).header("If-Match", "\"1\"")).await,

@@ -689,10 +689,10 @@ pub async fn put_object(
 
 #[utoipa::path(
     get, path = "/mobile/platform/storage/collections/{collection}/objects/{object}", tag = "storage",
-    description = "The bytes with Oracle-Mobile-* metadata headers; HEAD gives the headers only. Conditional on If-None-Match, If-Modified-Since, If-Match, If-Unmodified-Since.",
+    description = "The bytes with Oracle-Mobile-* metadata headers; HEAD gives the headers only. Conditional on If-None-Match, If-Modified-Since, If-Match, If-Unmodified-Since. One byte Range gives 206.",
     params(("collection" = String, Path), ("object" = String, Path), ("user" = Option<String>, Query)),
     responses(
-        (status = 200, content_type = "application/octet-stream", body = Vec<u8>), (status = 304),
+        (status = 200, content_type = "application/octet-stream", body = Vec<u8>), (status = 206, description = "The requested byte range"), (status = 304),
         (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem), (status = 412, body = Problem),
     ),
     security(("platformBasic" = []), ("platformBearer" = []))
@@ -722,17 +722,68 @@ pub async fn get_object(
             Ok(response)
         }
         ObjectRead::Found(meta, body) => {
-            let mut headers = object_headers(&meta, &space);
-            headers.insert(header::CONTENT_TYPE, header_value(&meta.content_type));
-            headers.insert(
-                header::CONTENT_LENGTH,
-                header_value(&meta.content_length.to_string()),
-            );
-            let mut response = Body::from(body.unwrap_or_default()).into_response();
-            response.headers_mut().extend(headers);
+            let mut response_headers = object_headers(&meta, &space);
+            response_headers.insert(header::CONTENT_TYPE, header_value(&meta.content_type));
+            response_headers.insert(header::ACCEPT_RANGES, HeaderValue::from_static("bytes"));
+            let range = byte_range(&headers, &meta);
+            let (status, length, body) = match (range, body) {
+                (Some((start, end)), Some(mut bytes)) => {
+                    bytes.truncate(end + 1);
+                    bytes.drain(..start);
+                    response_headers.insert(
+                        header::CONTENT_RANGE,
+                        header_value(&format!("bytes {start}-{end}/{}", meta.content_length)),
+                    );
+                    (StatusCode::PARTIAL_CONTENT, bytes.len() as u64, bytes)
+                }
+                (_, body) => (
+                    StatusCode::OK,
+                    meta.content_length,
+                    body.unwrap_or_default(),
+                ),
+            };
+            response_headers.insert(header::CONTENT_LENGTH, header_value(&length.to_string()));
+            let mut response = (status, Body::from(body)).into_response();
+            response.headers_mut().extend(response_headers);
             Ok(response)
         }
     }
+}
+
+/// The one byte range `Range: bytes=a-b`, `bytes=a-` or `bytes=-n` asks for, as inclusive offsets.
+/// Anything else (several ranges, other units, a range outside the object, an `If-Range` that no
+/// longer matches) is ignored and the whole object is sent, as RFC 9110 §14.2 allows.
+fn byte_range(headers: &HeaderMap, meta: &ObjectMeta) -> Option<(usize, usize)> {
+    let length = usize::try_from(meta.content_length).ok()?;
+    let spec = headers
+        .get(header::RANGE)?
+        .to_str()
+        .ok()?
+        .trim()
+        .strip_prefix("bytes=")?;
+    if let Some(condition) = headers.get(header::IF_RANGE)
+        && condition.to_str().ok()?.trim() != format!("\"{}\"", meta.revision)
+    {
+        return None;
+    }
+    if length == 0 || spec.contains(',') {
+        return None;
+    }
+    let (first, last) = spec.split_once('-')?;
+    let (first, last) = (first.trim(), last.trim());
+    let (start, end) = if first.is_empty() {
+        let suffix: usize = last.parse().ok()?;
+        (length.saturating_sub(suffix), length - 1)
+    } else {
+        let start: usize = first.parse().ok()?;
+        let end = if last.is_empty() {
+            length - 1
+        } else {
+            last.parse::<usize>().ok()?.min(length - 1)
+        };
+        (start, end)
+    };
+    (start <= end && start < length).then_some((start, end))
 }
 
 #[utoipa::path(
