@@ -115,6 +115,16 @@ pub struct ObjectMeta {
     pub created_by: String,
     pub modified_on: Timestamp,
     pub modified_by: String,
+    /// Where the bytes are: the object's pieces in the store (see [`OBJECT_CHUNK_BYTES`]).
+    pub blob_id: Uuid,
+}
+
+/// Object bytes are stored and read in pieces of this size, so no object is held whole in memory.
+pub const OBJECT_CHUNK_BYTES: usize = 256 * 1024;
+
+/// How many pieces an object of `length` bytes has.
+pub fn chunk_count(length: u64) -> u32 {
+    u32::try_from(length.div_ceil(OBJECT_CHUNK_BYTES as u64)).unwrap_or(u32::MAX)
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

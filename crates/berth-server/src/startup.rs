@@ -33,7 +33,7 @@ pub struct ServeArgs {
     pub mail_from: String,
 
     /// Largest object apps may store through the Oracle storage API, in bytes (at most 2147483647).
-    /// Bodies are read into memory up to this size, so keep it modest.
+    /// Objects are streamed in and out in 256 KiB pieces, whatever their size.
     #[arg(
         long,
         env = "BERTH_MAX_OBJECT_SIZE",
@@ -90,6 +90,15 @@ pub async fn serve(args: &ServeArgs, storage: &StorageArgs) -> Result<(), ServeE
             berth
         }
     };
+
+    match berth.sweep_abandoned_uploads().await {
+        Ok(0) => {}
+        Ok(pieces) => tracing::info!(
+            pieces,
+            "dropped the stored pieces of object uploads that never completed"
+        ),
+        Err(error) => tracing::warn!(%error, "could not sweep abandoned object uploads"),
+    }
 
     let configured = std::env::var("BERTH_ADMIN_TOKEN")
         .ok()

@@ -33,6 +33,7 @@ CREATE INDEX oracle_collection_links_collection ON oracle_collection_links (coll
 
 -- Objects: each backend has its own space in a collection (the key leads with backend_id, as every
 -- table of a backend's data does); owner is the user id in isolated collections and '' in shared ones.
+-- The bytes are in oracle_object_chunks under blob_id.
 CREATE TABLE oracle_objects (
     backend_id     uuid NOT NULL REFERENCES backends (id) ON DELETE CASCADE,
     collection_id  uuid NOT NULL REFERENCES oracle_collections (id) ON DELETE CASCADE,
@@ -46,7 +47,23 @@ CREATE TABLE oracle_objects (
     created_by     text COLLATE "C" NOT NULL,
     modified_on    bigint NOT NULL,
     modified_by    text COLLATE "C" NOT NULL,
-    body           bytea NOT NULL,
+    blob_id        uuid NOT NULL,
     PRIMARY KEY (backend_id, collection_id, owner, id)
 );
 CREATE INDEX oracle_objects_collection ON oracle_objects (collection_id);
+CREATE UNIQUE INDEX oracle_objects_blob ON oracle_objects (backend_id, blob_id);
+
+-- Object bytes in pieces of at most 256 KiB, written as the request body streams in and read back one
+-- piece at a time, so no object is ever held whole in memory. A write stores a new blob and swaps it
+-- in with the metadata; pieces of uploads that never completed are swept after a day.
+CREATE TABLE oracle_object_chunks (
+    backend_id    uuid NOT NULL REFERENCES backends (id) ON DELETE CASCADE,
+    collection_id uuid NOT NULL REFERENCES oracle_collections (id) ON DELETE CASCADE,
+    blob_id       uuid NOT NULL,
+    seq           integer NOT NULL,
+    created_on    bigint NOT NULL,
+    data          bytea NOT NULL,
+    PRIMARY KEY (backend_id, blob_id, seq)
+);
+CREATE INDEX oracle_object_chunks_collection ON oracle_object_chunks (collection_id);
+CREATE INDEX oracle_object_chunks_created ON oracle_object_chunks (created_on);

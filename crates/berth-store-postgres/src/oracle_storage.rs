@@ -86,10 +86,11 @@ struct ObjectRow {
     created_by: String,
     modified_on: i64,
     modified_by: String,
+    blob_id: Uuid,
 }
 
 const OBJECT_COLUMNS: &str = "backend_id, collection_id, owner, id, name, content_type,
-    content_length, revision, created_on, created_by, modified_on, modified_by";
+    content_length, revision, created_on, created_by, modified_on, modified_by, blob_id";
 
 impl ObjectRow {
     fn into_meta(self) -> StoreResult<ObjectMeta> {
@@ -108,6 +109,7 @@ impl ObjectRow {
             created_by: self.created_by,
             modified_on: Timestamp::from_millis(self.modified_on),
             modified_by: self.modified_by,
+            blob_id: self.blob_id,
         })
     }
 }
@@ -475,40 +477,80 @@ impl StorageObjectRepo for PgStore {
             .transpose()
     }
 
-    async fn object(&self, key: &ObjectKey) -> StoreResult<Option<(ObjectMeta, Vec<u8>)>> {
-        #[derive(sqlx::FromRow)]
-        struct WithBody {
-            #[sqlx(flatten)]
-            meta: ObjectRow,
-            body: Vec<u8>,
-        }
-        let sql = format!(
-            "SELECT {OBJECT_COLUMNS}, body FROM oracle_objects
-             WHERE backend_id = $1 AND collection_id = $2 AND owner = $3 AND id = $4"
-        );
-        sqlx::query_as::<_, WithBody>(sqlx::AssertSqlSafe(sql))
-            .bind(key.backend_id)
-            .bind(key.collection_id)
-            .bind(&key.owner)
-            .bind(&key.id)
-            .fetch_optional(&self.pool)
+    async fn put_object_chunk(
+        &self,
+        backend_id: Uuid,
+        collection_id: Uuid,
+        blob_id: Uuid,
+        seq: u32,
+        data: &[u8],
+        created_on: Timestamp,
+    ) -> StoreResult<()> {
+        sqlx::query(
+            "INSERT INTO oracle_object_chunks (backend_id, collection_id, blob_id, seq, created_on, data)
+             VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(backend_id)
+        .bind(collection_id)
+        .bind(blob_id)
+        .bind(i32::try_from(seq).unwrap_or(i32::MAX))
+        .bind(created_on.as_millis())
+        .bind(data)
+        .execute(&self.pool)
+        .await
+        .map_err(store_error)?;
+        Ok(())
+    }
+
+    async fn object_chunk(
+        &self,
+        backend_id: Uuid,
+        blob_id: Uuid,
+        seq: u32,
+    ) -> StoreResult<Option<Vec<u8>>> {
+        sqlx::query_scalar(
+            "SELECT data FROM oracle_object_chunks WHERE backend_id = $1 AND blob_id = $2 AND seq = $3",
+        )
+        .bind(backend_id)
+        .bind(blob_id)
+        .bind(i32::try_from(seq).unwrap_or(i32::MAX))
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(store_error)
+    }
+
+    async fn delete_blob(&self, backend_id: Uuid, blob_id: Uuid) -> StoreResult<()> {
+        sqlx::query("DELETE FROM oracle_object_chunks WHERE backend_id = $1 AND blob_id = $2")
+            .bind(backend_id)
+            .bind(blob_id)
+            .execute(&self.pool)
             .await
-            .map_err(store_error)?
-            .map(|row| Ok((row.meta.into_meta()?, row.body)))
-            .transpose()
+            .map_err(store_error)?;
+        Ok(())
+    }
+
+    async fn delete_abandoned_chunks(&self, before: Timestamp) -> StoreResult<u64> {
+        let result = sqlx::query(
+            "DELETE FROM oracle_object_chunks AS c WHERE c.created_on < $1 AND NOT EXISTS
+               (SELECT 1 FROM oracle_objects o WHERE o.backend_id = c.backend_id AND o.blob_id = c.blob_id)",
+        )
+        .bind(before.as_millis())
+        .execute(&self.pool)
+        .await
+        .map_err(store_error)?;
+        Ok(result.rows_affected())
     }
 
     async fn put_object(
         &self,
         meta: &ObjectMeta,
-        body: &[u8],
         expected_revision: Option<i64>,
     ) -> StoreResult<()> {
         let key = &meta.key;
         let Some(expected) = expected_revision else {
             sqlx::query(
                 "INSERT INTO oracle_objects (backend_id, collection_id, owner, id, name, content_type,
-                   content_length, revision, created_on, created_by, modified_on, modified_by, body)
+                   content_length, revision, created_on, created_by, modified_on, modified_by, blob_id)
                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
             )
             .bind(key.backend_id)
@@ -523,16 +565,34 @@ impl StorageObjectRepo for PgStore {
             .bind(&meta.created_by)
             .bind(meta.modified_on.as_millis())
             .bind(&meta.modified_by)
-            .bind(body)
+            .bind(meta.blob_id)
             .execute(&self.pool)
             .await
             .map_err(store_error)?;
             return Ok(());
         };
-        let result = sqlx::query(
+        let mut tx = self.pool.begin().await.map_err(store_error)?;
+        let old_blob: Option<Uuid> = sqlx::query_scalar(
+            "SELECT blob_id FROM oracle_objects
+             WHERE backend_id = $1 AND collection_id = $2 AND owner = $3 AND id = $4 AND revision = $5
+             FOR UPDATE",
+        )
+        .bind(key.backend_id)
+        .bind(key.collection_id)
+        .bind(&key.owner)
+        .bind(&key.id)
+        .bind(expected)
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(store_error)?;
+        let Some(old_blob) = old_blob else {
+            tx.rollback().await.map_err(store_error)?;
+            return Err(self.object_missing_or_changed(key).await);
+        };
+        sqlx::query(
             "UPDATE oracle_objects SET name = $1, content_type = $2, content_length = $3, revision = $4,
-               modified_on = $5, modified_by = $6, body = $7
-             WHERE backend_id = $8 AND collection_id = $9 AND owner = $10 AND id = $11 AND revision = $12",
+               modified_on = $5, modified_by = $6, blob_id = $7
+             WHERE backend_id = $8 AND collection_id = $9 AND owner = $10 AND id = $11",
         )
         .bind(&meta.name)
         .bind(&meta.content_type)
@@ -540,38 +600,51 @@ impl StorageObjectRepo for PgStore {
         .bind(meta.revision)
         .bind(meta.modified_on.as_millis())
         .bind(&meta.modified_by)
-        .bind(body)
+        .bind(meta.blob_id)
         .bind(key.backend_id)
         .bind(key.collection_id)
         .bind(&key.owner)
         .bind(&key.id)
-        .bind(expected)
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await
         .map_err(store_error)?;
-        if result.rows_affected() == 1 {
-            return Ok(());
-        }
-        Err(self.object_missing_or_changed(key).await)
+        sqlx::query("DELETE FROM oracle_object_chunks WHERE backend_id = $1 AND blob_id = $2")
+            .bind(key.backend_id)
+            .bind(old_blob)
+            .execute(&mut *tx)
+            .await
+            .map_err(store_error)?;
+        tx.commit().await.map_err(store_error)?;
+        Ok(())
     }
 
     async fn delete_object(&self, key: &ObjectKey, expected_revision: i64) -> StoreResult<()> {
-        let result = sqlx::query(
+        let mut tx = self.pool.begin().await.map_err(store_error)?;
+        let blob: Option<Uuid> = sqlx::query_scalar(
             "DELETE FROM oracle_objects
-             WHERE backend_id = $1 AND collection_id = $2 AND owner = $3 AND id = $4 AND revision = $5",
+             WHERE backend_id = $1 AND collection_id = $2 AND owner = $3 AND id = $4 AND revision = $5
+             RETURNING blob_id",
         )
         .bind(key.backend_id)
         .bind(key.collection_id)
         .bind(&key.owner)
         .bind(&key.id)
         .bind(expected_revision)
-        .execute(&self.pool)
+        .fetch_optional(&mut *tx)
         .await
         .map_err(store_error)?;
-        if result.rows_affected() == 1 {
-            return Ok(());
-        }
-        Err(self.object_missing_or_changed(key).await)
+        let Some(blob) = blob else {
+            tx.rollback().await.map_err(store_error)?;
+            return Err(self.object_missing_or_changed(key).await);
+        };
+        sqlx::query("DELETE FROM oracle_object_chunks WHERE backend_id = $1 AND blob_id = $2")
+            .bind(key.backend_id)
+            .bind(blob)
+            .execute(&mut *tx)
+            .await
+            .map_err(store_error)?;
+        tx.commit().await.map_err(store_error)?;
+        Ok(())
     }
 
     async fn list_objects(&self, query: &ObjectQuery) -> StoreResult<Page<ObjectMeta>> {

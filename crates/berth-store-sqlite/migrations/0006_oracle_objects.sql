@@ -32,8 +32,7 @@ CREATE TABLE oracle_collection_links (
 CREATE INDEX oracle_collection_links_collection ON oracle_collection_links (collection_id);
 
 -- Objects: each backend has its own space in a collection; owner is the user id in isolated
--- collections and '' in shared ones. The body is the last column, so reading metadata never touches
--- its overflow pages.
+-- collections and '' in shared ones. The bytes are in oracle_object_chunks under blob_id.
 CREATE TABLE oracle_objects (
     backend_id     TEXT NOT NULL REFERENCES backends (id) ON DELETE CASCADE,
     collection_id  TEXT NOT NULL REFERENCES oracle_collections (id) ON DELETE CASCADE,
@@ -47,7 +46,23 @@ CREATE TABLE oracle_objects (
     created_by     TEXT NOT NULL,
     modified_on    INTEGER NOT NULL,
     modified_by    TEXT NOT NULL,
-    body           BLOB NOT NULL,
+    blob_id        TEXT NOT NULL,
     PRIMARY KEY (backend_id, collection_id, owner, id)
 ) STRICT;
 CREATE INDEX oracle_objects_collection ON oracle_objects (collection_id);
+CREATE UNIQUE INDEX oracle_objects_blob ON oracle_objects (backend_id, blob_id);
+
+-- Object bytes in pieces of at most 256 KiB, written as the request body streams in and read back one
+-- piece at a time, so no object is ever held whole in memory. A write stores a new blob and swaps it
+-- in with the metadata; pieces of uploads that never completed are swept after a day.
+CREATE TABLE oracle_object_chunks (
+    backend_id    TEXT NOT NULL REFERENCES backends (id) ON DELETE CASCADE,
+    collection_id TEXT NOT NULL REFERENCES oracle_collections (id) ON DELETE CASCADE,
+    blob_id       TEXT NOT NULL,
+    seq           INTEGER NOT NULL,
+    created_on    INTEGER NOT NULL,
+    data          BLOB NOT NULL,
+    PRIMARY KEY (backend_id, blob_id, seq)
+) STRICT;
+CREATE INDEX oracle_object_chunks_collection ON oracle_object_chunks (collection_id);
+CREATE INDEX oracle_object_chunks_created ON oracle_object_chunks (created_on);

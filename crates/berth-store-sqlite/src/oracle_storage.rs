@@ -87,10 +87,11 @@ struct ObjectRow {
     created_by: String,
     modified_on: i64,
     modified_by: String,
+    blob_id: String,
 }
 
 const OBJECT_COLUMNS: &str = "backend_id, collection_id, owner, id, name, content_type,
-    content_length, revision, created_on, created_by, modified_on, modified_by";
+    content_length, revision, created_on, created_by, modified_on, modified_by, blob_id";
 
 impl ObjectRow {
     fn into_meta(self) -> StoreResult<ObjectMeta> {
@@ -111,6 +112,8 @@ impl ObjectRow {
             created_by: self.created_by,
             modified_on: Timestamp::from_millis(self.modified_on),
             modified_by: self.modified_by,
+            blob_id: Uuid::parse_str(&self.blob_id)
+                .map_err(|_| corrupt("blob id", &self.blob_id))?,
         })
     }
 }
@@ -481,40 +484,80 @@ impl StorageObjectRepo for SqliteStore {
             .transpose()
     }
 
-    async fn object(&self, key: &ObjectKey) -> StoreResult<Option<(ObjectMeta, Vec<u8>)>> {
-        #[derive(sqlx::FromRow)]
-        struct WithBody {
-            #[sqlx(flatten)]
-            meta: ObjectRow,
-            body: Vec<u8>,
-        }
-        let sql = format!(
-            "SELECT {OBJECT_COLUMNS}, body FROM oracle_objects
-             WHERE backend_id = $1 AND collection_id = $2 AND owner = $3 AND id = $4"
-        );
-        sqlx::query_as::<_, WithBody>(sqlx::AssertSqlSafe(sql))
-            .bind(key.backend_id.to_string())
-            .bind(key.collection_id.to_string())
-            .bind(&key.owner)
-            .bind(&key.id)
-            .fetch_optional(&self.reader)
+    async fn put_object_chunk(
+        &self,
+        backend_id: Uuid,
+        collection_id: Uuid,
+        blob_id: Uuid,
+        seq: u32,
+        data: &[u8],
+        created_on: Timestamp,
+    ) -> StoreResult<()> {
+        sqlx::query(
+            "INSERT INTO oracle_object_chunks (backend_id, collection_id, blob_id, seq, created_on, data)
+             VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(backend_id.to_string())
+        .bind(collection_id.to_string())
+        .bind(blob_id.to_string())
+        .bind(i64::from(seq))
+        .bind(created_on.as_millis())
+        .bind(data)
+        .execute(&self.writer)
+        .await
+        .map_err(store_error)?;
+        Ok(())
+    }
+
+    async fn object_chunk(
+        &self,
+        backend_id: Uuid,
+        blob_id: Uuid,
+        seq: u32,
+    ) -> StoreResult<Option<Vec<u8>>> {
+        sqlx::query_scalar(
+            "SELECT data FROM oracle_object_chunks WHERE backend_id = $1 AND blob_id = $2 AND seq = $3",
+        )
+        .bind(backend_id.to_string())
+        .bind(blob_id.to_string())
+        .bind(i64::from(seq))
+        .fetch_optional(&self.reader)
+        .await
+        .map_err(store_error)
+    }
+
+    async fn delete_blob(&self, backend_id: Uuid, blob_id: Uuid) -> StoreResult<()> {
+        sqlx::query("DELETE FROM oracle_object_chunks WHERE backend_id = $1 AND blob_id = $2")
+            .bind(backend_id.to_string())
+            .bind(blob_id.to_string())
+            .execute(&self.writer)
             .await
-            .map_err(store_error)?
-            .map(|row| Ok((row.meta.into_meta()?, row.body)))
-            .transpose()
+            .map_err(store_error)?;
+        Ok(())
+    }
+
+    async fn delete_abandoned_chunks(&self, before: Timestamp) -> StoreResult<u64> {
+        let result = sqlx::query(
+            "DELETE FROM oracle_object_chunks AS c WHERE c.created_on < $1 AND NOT EXISTS
+               (SELECT 1 FROM oracle_objects o WHERE o.backend_id = c.backend_id AND o.blob_id = c.blob_id)",
+        )
+        .bind(before.as_millis())
+        .execute(&self.writer)
+        .await
+        .map_err(store_error)?;
+        Ok(result.rows_affected())
     }
 
     async fn put_object(
         &self,
         meta: &ObjectMeta,
-        body: &[u8],
         expected_revision: Option<i64>,
     ) -> StoreResult<()> {
         let key = &meta.key;
         let Some(expected) = expected_revision else {
             sqlx::query(
                 "INSERT INTO oracle_objects (backend_id, collection_id, owner, id, name, content_type,
-                   content_length, revision, created_on, created_by, modified_on, modified_by, body)
+                   content_length, revision, created_on, created_by, modified_on, modified_by, blob_id)
                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
             )
             .bind(key.backend_id.to_string())
@@ -529,16 +572,38 @@ impl StorageObjectRepo for SqliteStore {
             .bind(&meta.created_by)
             .bind(meta.modified_on.as_millis())
             .bind(&meta.modified_by)
-            .bind(body)
+            .bind(meta.blob_id.to_string())
             .execute(&self.writer)
             .await
             .map_err(store_error)?;
             return Ok(());
         };
-        let result = sqlx::query(
+        let mut tx = self
+            .writer
+            .begin_with("BEGIN IMMEDIATE")
+            .await
+            .map_err(store_error)?;
+        let old_blob: Option<String> = sqlx::query_scalar(
+            "SELECT blob_id FROM oracle_objects
+             WHERE backend_id = $1 AND collection_id = $2 AND owner = $3 AND id = $4 AND revision = $5",
+        )
+        .bind(key.backend_id.to_string())
+        .bind(key.collection_id.to_string())
+        .bind(&key.owner)
+        .bind(&key.id)
+        .bind(expected)
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(store_error)?;
+        let Some(old_blob) = old_blob else {
+            // Release the one writer connection before asking why.
+            tx.rollback().await.map_err(store_error)?;
+            return Err(self.object_missing_or_changed(key).await);
+        };
+        sqlx::query(
             "UPDATE oracle_objects SET name = $1, content_type = $2, content_length = $3, revision = $4,
-               modified_on = $5, modified_by = $6, body = $7
-             WHERE backend_id = $8 AND collection_id = $9 AND owner = $10 AND id = $11 AND revision = $12",
+               modified_on = $5, modified_by = $6, blob_id = $7
+             WHERE backend_id = $8 AND collection_id = $9 AND owner = $10 AND id = $11",
         )
         .bind(&meta.name)
         .bind(&meta.content_type)
@@ -546,38 +611,55 @@ impl StorageObjectRepo for SqliteStore {
         .bind(meta.revision)
         .bind(meta.modified_on.as_millis())
         .bind(&meta.modified_by)
-        .bind(body)
+        .bind(meta.blob_id.to_string())
         .bind(key.backend_id.to_string())
         .bind(key.collection_id.to_string())
         .bind(&key.owner)
         .bind(&key.id)
-        .bind(expected)
-        .execute(&self.writer)
+        .execute(&mut *tx)
         .await
         .map_err(store_error)?;
-        if result.rows_affected() == 1 {
-            return Ok(());
-        }
-        Err(self.object_missing_or_changed(key).await)
+        sqlx::query("DELETE FROM oracle_object_chunks WHERE backend_id = $1 AND blob_id = $2")
+            .bind(key.backend_id.to_string())
+            .bind(old_blob)
+            .execute(&mut *tx)
+            .await
+            .map_err(store_error)?;
+        tx.commit().await.map_err(store_error)?;
+        Ok(())
     }
 
     async fn delete_object(&self, key: &ObjectKey, expected_revision: i64) -> StoreResult<()> {
-        let result = sqlx::query(
+        let mut tx = self
+            .writer
+            .begin_with("BEGIN IMMEDIATE")
+            .await
+            .map_err(store_error)?;
+        let blob: Option<String> = sqlx::query_scalar(
             "DELETE FROM oracle_objects
-             WHERE backend_id = $1 AND collection_id = $2 AND owner = $3 AND id = $4 AND revision = $5",
+             WHERE backend_id = $1 AND collection_id = $2 AND owner = $3 AND id = $4 AND revision = $5
+             RETURNING blob_id",
         )
         .bind(key.backend_id.to_string())
         .bind(key.collection_id.to_string())
         .bind(&key.owner)
         .bind(&key.id)
         .bind(expected_revision)
-        .execute(&self.writer)
+        .fetch_optional(&mut *tx)
         .await
         .map_err(store_error)?;
-        if result.rows_affected() == 1 {
-            return Ok(());
-        }
-        Err(self.object_missing_or_changed(key).await)
+        let Some(blob) = blob else {
+            tx.rollback().await.map_err(store_error)?;
+            return Err(self.object_missing_or_changed(key).await);
+        };
+        sqlx::query("DELETE FROM oracle_object_chunks WHERE backend_id = $1 AND blob_id = $2")
+            .bind(key.backend_id.to_string())
+            .bind(blob)
+            .execute(&mut *tx)
+            .await
+            .map_err(store_error)?;
+        tx.commit().await.map_err(store_error)?;
+        Ok(())
     }
 
     async fn list_objects(&self, query: &ObjectQuery) -> StoreResult<Page<ObjectMeta>> {

@@ -3,7 +3,8 @@ use std::sync::Arc;
 use berth_core::backend::{BackendQuery, FlagFilter};
 use berth_core::page::{PageRequest, SortDirection};
 use berth_core::storage::{
-    CollectionPermissions, ObjectKey, ObjectMeta, ObjectQuery, ObjectSortKey, StorageCollection,
+    CollectionPermissions, OBJECT_CHUNK_BYTES, ObjectKey, ObjectMeta, ObjectQuery, ObjectSortKey,
+    StorageCollection, chunk_count,
 };
 use berth_core::store::Store;
 use berth_core::{StoreError, Timestamp};
@@ -63,7 +64,46 @@ fn sample_object(
         created_by: "joe".to_owned(),
         modified_on: now,
         modified_by: "joe".to_owned(),
+        blob_id: Uuid::now_v7(),
     }
+}
+
+/// Stores the body's pieces under `meta.blob_id`, then the object, as the service does.
+async fn store_object(
+    store: &Arc<dyn Store>,
+    meta: &ObjectMeta,
+    body: &[u8],
+    expected_revision: Option<i64>,
+) -> Result<(), StoreError> {
+    let key = &meta.key;
+    for (seq, piece) in body.chunks(OBJECT_CHUNK_BYTES).enumerate() {
+        store
+            .put_object_chunk(
+                key.backend_id,
+                key.collection_id,
+                meta.blob_id,
+                u32::try_from(seq).expect("few pieces"),
+                piece,
+                Timestamp::now(),
+            )
+            .await?;
+    }
+    store.put_object(meta, expected_revision).await
+}
+
+/// The object's metadata and its bytes, read piece by piece.
+async fn read_object(store: &Arc<dyn Store>, key: &ObjectKey) -> Option<(ObjectMeta, Vec<u8>)> {
+    let meta = store.object_meta(key).await.expect("read")?;
+    let mut body = Vec::new();
+    for seq in 0..chunk_count(meta.content_length) {
+        let piece = store
+            .object_chunk(key.backend_id, meta.blob_id, seq)
+            .await
+            .expect("read")
+            .expect("every piece is there");
+        body.extend(piece);
+    }
+    Some((meta, body))
 }
 
 fn page(limit: u32, offset: u64) -> PageRequest {
@@ -194,7 +234,9 @@ pub async fn storage_collections_round_trip_link_and_purge(store: Arc<dyn Store>
 
     // Deleting checks the revision and takes the links and objects with it.
     let object = sample_object(mine.id, notes.id, "u1", "a", b"abc");
-    store.put_object(&object, b"abc", None).await.expect("put");
+    store_object(&store, &object, b"abc", None)
+        .await
+        .expect("put");
     let stale = store.delete_storage_collection(notes.id, 7).await;
     assert!(
         matches!(stale, Err(StoreError::VersionConflict)),
@@ -236,23 +278,21 @@ pub async fn storage_objects_are_kept_per_backend_and_owner(store: Arc<dyn Store
         .await
         .expect("insert");
 
-    // Binary bodies, including zero bytes, round-trip exactly.
-    let bytes: Vec<u8> = (0..=255u8).cycle().take(70_000).collect();
+    // Binary bodies, including zero bytes, round-trip exactly across several pieces.
+    let bytes: Vec<u8> = (0..=255u8)
+        .cycle()
+        .take(2 * OBJECT_CHUNK_BYTES + 1000)
+        .collect();
     let first = sample_object(mine.id, files.id, "u1", "photo", &bytes);
-    store
-        .put_object(&first, &bytes, None)
+    store_object(&store, &first, &bytes, None)
         .await
         .expect("create");
-    let again = store.put_object(&first, &bytes, None).await;
+    let again = store.put_object(&first, None).await;
     assert!(
         matches!(again, Err(StoreError::AlreadyExists(_))),
         "{again:?}"
     );
-    let (meta, body) = store
-        .object(&first.key)
-        .await
-        .expect("read")
-        .expect("present");
+    let (meta, body) = read_object(&store, &first.key).await.expect("present");
     assert_eq!(meta, first);
     assert_eq!(body, bytes);
 
@@ -262,21 +302,65 @@ pub async fn storage_objects_are_kept_per_backend_and_owner(store: Arc<dyn Store
     second.content_type = "text/plain".to_owned();
     second.content_length = 5;
     second.modified_by = "ann".to_owned();
-    store
-        .put_object(&second, b"hello", Some(1))
+    second.blob_id = Uuid::now_v7();
+    store_object(&store, &second, b"hello", Some(1))
         .await
         .expect("replace");
-    let stale = store.put_object(&second, b"stale", Some(1)).await;
+    // The replaced bytes are gone with the swap.
+    let old_piece = store
+        .object_chunk(mine.id, first.blob_id, 0)
+        .await
+        .expect("read");
+    assert_eq!(old_piece, None);
+    let mut third = second.clone();
+    third.blob_id = Uuid::now_v7();
+    let stale = store_object(&store, &third, b"stale", Some(1)).await;
     assert!(
         matches!(stale, Err(StoreError::VersionConflict)),
         "{stale:?}"
     );
-    let (meta, body) = store
-        .object(&first.key)
+    // The pieces of a refused write are dropped by whoever stored them.
+    store
+        .delete_blob(mine.id, third.blob_id)
         .await
-        .expect("read")
-        .expect("present");
+        .expect("drop");
+    assert_eq!(
+        store
+            .object_chunk(mine.id, third.blob_id, 0)
+            .await
+            .expect("read"),
+        None
+    );
+    let (meta, body) = read_object(&store, &first.key).await.expect("present");
     assert_eq!((meta, body.as_slice()), (second.clone(), &b"hello"[..]));
+
+    // Pieces nobody uses are swept once old enough; those in use never are.
+    let orphan = Uuid::now_v7();
+    store
+        .put_object_chunk(
+            mine.id,
+            files.id,
+            orphan,
+            0,
+            b"lost",
+            Timestamp::from_millis(1_000),
+        )
+        .await
+        .expect("piece");
+    let swept = store
+        .delete_abandoned_chunks(Timestamp::from_millis(2_000))
+        .await
+        .expect("sweep");
+    assert_eq!(swept, 1);
+    assert_eq!(
+        store
+            .delete_abandoned_chunks(Timestamp::from_millis(i64::MAX))
+            .await
+            .expect("sweep"),
+        0,
+        "pieces of stored objects stay"
+    );
+    assert!(read_object(&store, &first.key).await.is_some());
 
     // The same key in another backend or for another user is another object.
     let same_key_theirs = ObjectKey {
@@ -288,17 +372,27 @@ pub async fn storage_objects_are_kept_per_backend_and_owner(store: Arc<dyn Store
         None
     );
     let missing_backend = sample_object(Uuid::now_v7(), files.id, "u1", "x", b"");
-    let result = store.put_object(&missing_backend, b"", None).await;
+    let result = store.put_object(&missing_backend, None).await;
     assert!(matches!(result, Err(StoreError::NotFound)), "{result:?}");
     for (owner, id) in [("u1", "b"), ("u1", "c"), ("u2", "a")] {
         let object = sample_object(mine.id, files.id, owner, id, b"12");
-        store.put_object(&object, b"12", None).await.expect("put");
+        store_object(&store, &object, b"12", None)
+            .await
+            .expect("put");
     }
     let theirs_object = sample_object(theirs.id, files.id, "u1", "photo", b"1234567");
     store
-        .put_object(&theirs_object, b"1234567", None)
+        .put_object_chunk(
+            theirs.id,
+            files.id,
+            theirs_object.blob_id,
+            0,
+            b"1234567",
+            Timestamp::now(),
+        )
         .await
-        .expect("put");
+        .expect("piece");
+    store.put_object(&theirs_object, None).await.expect("put");
 
     let query = |owner: Option<&str>, text: Option<&str>, limit: u32, offset: u64| ObjectQuery {
         backend_id: mine.id,

@@ -25,7 +25,7 @@ pub use roles::ROLE_NAME_MAX;
 pub use storage::{
     ANONYMOUS_ACTOR, CollectionChanges, CollectionDraft, DEFAULT_CONTENT_TYPE,
     DEFAULT_OBJECT_SIZE_LIMIT, Evaluation, OBJECT_ID_MAX, ObjectConditions, ObjectListRequest,
-    ObjectRead, ObjectSpace, ObjectWrite, UserSelector,
+    ObjectRead, ObjectSpace, ObjectUpload, ObjectWrite, UserSelector,
 };
 pub use users::{CredentialRules, UserChanges};
 

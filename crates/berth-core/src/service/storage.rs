@@ -9,8 +9,8 @@ use crate::ids::new_row_id;
 use crate::page::{Page, PageRequest, SortDirection};
 use crate::precondition::Precondition;
 use crate::storage::{
-    Access, CollectionLink, CollectionPermissions, ObjectKey, ObjectMeta, ObjectQuery,
-    ObjectSortKey, StorageCollection,
+    Access, CollectionLink, CollectionPermissions, OBJECT_CHUNK_BYTES, ObjectKey, ObjectMeta,
+    ObjectQuery, ObjectSortKey, StorageCollection,
 };
 use crate::timestamp::Timestamp;
 use crate::validation::{Problems, check_asset_name, check_asset_version};
@@ -173,18 +173,40 @@ impl ObjectConditions {
 #[derive(Debug, Clone)]
 pub enum ObjectRead {
     NotModified(ObjectMeta),
-    /// The metadata, and the bytes unless only the metadata was asked for (HEAD).
-    Found(ObjectMeta, Option<Vec<u8>>),
+    /// The metadata; the bytes are read piece by piece with [`Berth::object_chunk`].
+    Found(ObjectMeta),
 }
 
-/// A write of an object's bytes.
-#[derive(Debug, Clone)]
+/// What a write says about the object besides its bytes.
+#[derive(Debug, Clone, Default)]
 pub struct ObjectWrite {
     /// `Oracle-Mobile-Name`; the id when absent.
     pub name: Option<String>,
     pub content_type: Option<String>,
-    pub body: Vec<u8>,
 }
+
+/// An object body being received: stored in pieces of [`OBJECT_CHUNK_BYTES`] as it arrives, under a
+/// blob id that a later [`Berth::write_object`] swaps in (or [`Berth::abandon_upload`] drops).
+#[derive(Debug)]
+pub struct ObjectUpload {
+    backend_id: Uuid,
+    collection_id: Uuid,
+    blob_id: Uuid,
+    next_seq: u32,
+    length: u64,
+    buffer: Vec<u8>,
+    started: Timestamp,
+}
+
+impl ObjectUpload {
+    /// Bytes received so far.
+    pub fn length(&self) -> u64 {
+        self.length
+    }
+}
+
+/// Pieces of an upload older than this with no object using them are swept.
+const ABANDONED_UPLOAD_MILLIS: i64 = 24 * 3600 * 1000;
 
 /// Which objects a list shows.
 #[derive(Debug, Clone)]
@@ -770,22 +792,13 @@ impl Berth {
         space: &ObjectSpace,
         id: &str,
         conditions: &ObjectConditions,
-        with_body: bool,
     ) -> Result<ObjectRead> {
         let key = space.key(id)?;
-        let (meta, body) = if with_body {
-            match self.store.object(&key).await? {
-                Some((meta, body)) => (meta, Some(body)),
-                None => return Err(object_not_found(id)),
-            }
-        } else {
-            match self.store.object_meta(&key).await? {
-                Some(meta) => (meta, None),
-                None => return Err(object_not_found(id)),
-            }
+        let Some(meta) = self.store.object_meta(&key).await? else {
+            return Err(object_not_found(id));
         };
         match conditions.evaluate(Some(&meta), true) {
-            Evaluation::Proceed => Ok(ObjectRead::Found(meta, body)),
+            Evaluation::Proceed => Ok(ObjectRead::Found(meta)),
             Evaluation::NotModified => Ok(ObjectRead::NotModified(meta)),
             Evaluation::Failed => Err(Error::PreconditionFailed {
                 current_version: meta.revision,
@@ -793,16 +806,126 @@ impl Berth {
         }
     }
 
-    /// Stores an object under `id`, or under a new id when `id` is `None`; says whether it was
-    /// created (rather than replaced).
+    /// Piece `seq` of an object's bytes. A piece that is gone means the object was replaced or
+    /// deleted while it was being read (409).
+    pub async fn object_chunk(&self, meta: &ObjectMeta, seq: u32) -> Result<Vec<u8>> {
+        self.store
+            .object_chunk(meta.key.backend_id, meta.blob_id, seq)
+            .await?
+            .ok_or_else(|| {
+                Error::Conflict(
+                    "The object was replaced or deleted while it was being read.".to_owned(),
+                )
+            })
+    }
+
+    /// Starts receiving an object body for the space.
+    pub fn start_upload(&self, space: &ObjectSpace) -> ObjectUpload {
+        ObjectUpload {
+            backend_id: space.backend_id,
+            collection_id: space.link.collection.id,
+            blob_id: new_row_id(),
+            next_seq: 0,
+            length: 0,
+            buffer: Vec::new(),
+            started: Timestamp::now(),
+        }
+    }
+
+    /// Adds received bytes to an upload, storing every full piece.
+    pub async fn upload_bytes(&self, upload: &mut ObjectUpload, mut data: &[u8]) -> Result<()> {
+        while !data.is_empty() {
+            let take = (OBJECT_CHUNK_BYTES - upload.buffer.len()).min(data.len());
+            upload.buffer.extend_from_slice(&data[..take]);
+            upload.length += take as u64;
+            data = &data[take..];
+            if upload.buffer.len() == OBJECT_CHUNK_BYTES {
+                self.flush_upload(upload).await?;
+            }
+        }
+        Ok(())
+    }
+
+    async fn flush_upload(&self, upload: &mut ObjectUpload) -> Result<()> {
+        if upload.buffer.is_empty() {
+            return Ok(());
+        }
+        match self
+            .store
+            .put_object_chunk(
+                upload.backend_id,
+                upload.collection_id,
+                upload.blob_id,
+                upload.next_seq,
+                &upload.buffer,
+                upload.started,
+            )
+            .await
+        {
+            Ok(()) => {}
+            Err(StoreError::NotFound) => {
+                return Err(Error::not_found(
+                    "collection",
+                    "The collection was deleted while the object was being stored.",
+                ));
+            }
+            Err(other) => return Err(other.into()),
+        }
+        upload.next_seq += 1;
+        upload.buffer.clear();
+        Ok(())
+    }
+
+    /// Drops what an upload stored (the write was refused or the body could not be read).
+    pub async fn abandon_upload(&self, upload: ObjectUpload) {
+        if upload.next_seq > 0 {
+            // If this fails the pieces stay behind unread until the sweep drops them.
+            let _ = self
+                .store
+                .delete_blob(upload.backend_id, upload.blob_id)
+                .await;
+        }
+    }
+
+    /// Drops the pieces of uploads that never completed (a crash, a dropped connection) and are more
+    /// than a day old; returns how many pieces.
+    pub async fn sweep_abandoned_uploads(&self) -> Result<u64> {
+        let before = Timestamp::now().minus_millis(ABANDONED_UPLOAD_MILLIS);
+        Ok(self.store.delete_abandoned_chunks(before).await?)
+    }
+
+    /// Stores an object whose bytes `upload` received under `id`, or under a new id when `id` is
+    /// `None`; says whether it was created (rather than replaced). Whatever happens, the upload is
+    /// either swapped in or dropped.
     pub async fn write_object(
         &self,
         space: &ObjectSpace,
         id: Option<&str>,
         write: ObjectWrite,
+        mut upload: ObjectUpload,
         conditions: &ObjectConditions,
     ) -> Result<(ObjectMeta, bool)> {
-        let size_limit = self.object_size_limit;
+        let outcome = match self.flush_upload(&mut upload).await {
+            Ok(()) => {
+                self.commit_object(space, id, write, &upload, conditions)
+                    .await
+            }
+            Err(error) => Err(error),
+        };
+        if outcome.is_err() {
+            self.abandon_upload(upload).await;
+        }
+        outcome
+    }
+
+    async fn commit_object(
+        &self,
+        space: &ObjectSpace,
+        id: Option<&str>,
+        write: ObjectWrite,
+        upload: &ObjectUpload,
+        conditions: &ObjectConditions,
+    ) -> Result<(ObjectMeta, bool)> {
         let id = match id {
             Some(id) => {
                 check_object_id(id)?;
@@ -812,7 +935,8 @@ impl Berth {
         };
         let name = write.name.filter(|n| !n.is_empty()).unwrap_or(id.clone());
         check_object_name(&name)?;
-        if write.body.len() as u64 > size_limit {
+        let size_limit = self.object_size_limit;
+        if upload.length > size_limit {
             return Err(Error::invalid(
                 "body",
                 format!("An object may hold at most {size_limit} bytes."),
@@ -834,7 +958,7 @@ impl Berth {
             key,
             name,
             content_type,
-            content_length: write.body.len() as u64,
+            content_length: upload.length,
             revision: current.as_ref().map_or(1, |m| m.revision + 1),
             created_on: current.as_ref().map_or(now, |m| m.created_on),
             created_by: current
@@ -842,9 +966,10 @@ impl Berth {
                 .map_or(space.actor.clone(), |m| m.created_by.clone()),
             modified_on: current.as_ref().map_or(now, |m| now.max(m.modified_on)),
             modified_by: space.actor.clone(),
+            blob_id: upload.blob_id,
         };
         let expected = current.as_ref().map(|m| m.revision);
-        match self.store.put_object(&meta, &write.body, expected).await {
+        match self.store.put_object(&meta, expected).await {
             Ok(()) => Ok((meta, current.is_none())),
             Err(StoreError::AlreadyExists(_) | StoreError::VersionConflict) => {
                 Err(concurrent_change())
@@ -930,6 +1055,7 @@ mod tests {
             created_by: "joe".to_owned(),
             modified_on: Timestamp::from_millis(modified_millis),
             modified_by: "joe".to_owned(),
+            blob_id: Uuid::nil(),
         }
     }
 

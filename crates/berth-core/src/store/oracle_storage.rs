@@ -7,6 +7,7 @@ use uuid::Uuid;
 use crate::backend::BackendQuery;
 use crate::page::Page;
 use crate::storage::{CollectionLink, ObjectKey, ObjectMeta, ObjectQuery, StorageCollection};
+use crate::timestamp::Timestamp;
 
 use super::StoreResult;
 
@@ -57,24 +58,49 @@ pub trait StorageCollectionRepo: Send + Sync {
     async fn collection_backends(&self, collection_id: Uuid) -> StoreResult<Vec<Uuid>>;
 }
 
+/// Objects: metadata rows, and their bytes in pieces under a blob id. A write stores the new bytes
+/// under a fresh blob id first, then swaps the metadata to it (dropping the old pieces) in one step.
 #[async_trait]
 pub trait StorageObjectRepo: Send + Sync {
     async fn object_meta(&self, key: &ObjectKey) -> StoreResult<Option<ObjectMeta>>;
 
-    /// The object's metadata and bytes.
-    async fn object(&self, key: &ObjectKey) -> StoreResult<Option<(ObjectMeta, Vec<u8>)>>;
+    /// Stores piece `seq` of a blob being uploaded. `NotFound` when the backend or collection is gone.
+    async fn put_object_chunk(
+        &self,
+        backend_id: Uuid,
+        collection_id: Uuid,
+        blob_id: Uuid,
+        seq: u32,
+        data: &[u8],
+        created_on: Timestamp,
+    ) -> StoreResult<()>;
+
+    async fn object_chunk(
+        &self,
+        backend_id: Uuid,
+        blob_id: Uuid,
+        seq: u32,
+    ) -> StoreResult<Option<Vec<u8>>>;
+
+    /// Drops the pieces of a blob no object uses (an upload that failed).
+    async fn delete_blob(&self, backend_id: Uuid, blob_id: Uuid) -> StoreResult<()>;
+
+    /// Drops pieces written before `before` that no object uses (uploads cut off by a crash or a
+    /// dropped connection); returns how many.
+    async fn delete_abandoned_chunks(&self, before: Timestamp) -> StoreResult<u64>;
 
     /// Creates the object when `expected_revision` is `None` (`AlreadyExists` if it exists, `NotFound`
     /// when the backend or collection is gone), or replaces it when its revision is still the one
-    /// expected (`NotFound` when gone, `VersionConflict` when changed meanwhile).
+    /// expected (`NotFound` when gone, `VersionConflict` when changed meanwhile), dropping the pieces
+    /// of the blob it replaces. The pieces of `meta.blob_id` must be stored already.
     async fn put_object(
         &self,
         meta: &ObjectMeta,
-        body: &[u8],
         expected_revision: Option<i64>,
     ) -> StoreResult<()>;
 
-    /// `NotFound` when gone, `VersionConflict` when changed since `expected_revision`.
+    /// Deletes the object and its pieces: `NotFound` when gone, `VersionConflict` when changed since
+    /// `expected_revision`.
     async fn delete_object(&self, key: &ObjectKey, expected_revision: i64) -> StoreResult<()>;
 
     async fn list_objects(&self, query: &ObjectQuery) -> StoreResult<Page<ObjectMeta>>;

@@ -699,6 +699,46 @@ async fn objects_round_trip_with_metadata_and_conditions() {
     let current = send(ranged("bytes=0-1").header("If-Range", "\"2\"")).await;
     assert_eq!(current.status(), 206);
 
+    // Large objects are stored and served in 256 KiB pieces; ranges may cross pieces.
+    let large: Vec<u8> = (0..600 * 1024u32).map(|i| (i % 251) as u8).collect();
+    let stored = send(call(Method::PUT, "/Notes/objects/large").body(large.clone())).await;
+    assert_eq!(json_of(stored, 201).await["contentLength"], 600 * 1024);
+    let read = send(call(Method::GET, "/Notes/objects/large")).await;
+    assert_eq!(header(&read, "content-length"), (600 * 1024).to_string());
+    assert!(
+        read.bytes().await.expect("bytes") == large,
+        "the bytes round-trip"
+    );
+    let crossing =
+        send(call(Method::GET, "/Notes/objects/large").header("Range", "bytes=262140-524300"))
+            .await;
+    assert_eq!(crossing.status(), 206);
+    assert!(crossing.bytes().await.expect("bytes") == large[262_140..=524_300]);
+    let smaller = send(call(Method::PUT, "/Notes/objects/large").body(vec![9u8; 10])).await;
+    assert_eq!(smaller.status(), 200);
+    let read = send(call(Method::GET, "/Notes/objects/large")).await;
+    assert_eq!(read.bytes().await.expect("bytes").as_ref(), [9u8; 10]);
+    // A refused write stores nothing: the object keeps its bytes.
+    assert_problem(
+        send(
+            call(Method::PUT, "/Notes/objects/large")
+                .header("If-Match", "\"1\"")
+                .body(large.clone()),
+        )
+        .await,
+        412,
+        "MOBILE-41201",
+    )
+    .await;
+    let read = send(call(Method::GET, "/Notes/objects/large")).await;
+    assert_eq!(read.bytes().await.expect("bytes").as_ref(), [9u8; 10]);
+    assert_eq!(
+        send(call(Method::DELETE, "/Notes/objects/large"))
+            .await
+            .status(),
+        204
+    );
+
     // Conditions: If-Match, If-None-Match, If-Modified-Since, If-Unmodified-Since.
     assert_problem(
         send(put(vec![1]).header("If-Match", "\"1\"")).await,

@@ -2,11 +2,13 @@
 //! associated with the caller's backend, and the objects in them, under per-role permissions.
 //!
 //! Object bodies are streamed in with a size cap (`--max-object-size`): a declared length over the cap
-//! is refused before anything is read, and a chunked body is cut off as soon as it passes the cap.
+//! is refused before anything is read, and a chunked body is cut off as soon as it passes the cap. The
+//! bytes go to the store in pieces as they arrive and come back the same way, so no object is held
+//! whole in memory.
 
 use axum::Json;
 use axum::Router;
-use axum::body::Body;
+use axum::body::{Body, Bytes};
 use axum::extract::{RawQuery, State};
 use axum::http::header::{self, HeaderMap, HeaderName, HeaderValue};
 use axum::http::{Method, StatusCode, Version};
@@ -15,10 +17,10 @@ use axum::routing::get;
 use berth_core::Precondition;
 use berth_core::page::{PageRequest, SortDirection};
 use berth_core::service::{
-    ObjectConditions, ObjectListRequest, ObjectRead, ObjectSpace, ObjectWrite, PlatformCaller,
-    UserSelector,
+    ObjectConditions, ObjectListRequest, ObjectRead, ObjectSpace, ObjectUpload, ObjectWrite,
+    PlatformCaller, UserSelector,
 };
-use berth_core::storage::{CollectionLink, ObjectMeta, ObjectSortKey};
+use berth_core::storage::{CollectionLink, OBJECT_CHUNK_BYTES, ObjectMeta, ObjectSortKey};
 use berth_core::{Error, Timestamp};
 use http_body_util::BodyExt;
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, percent_decode_str, utf8_percent_encode};
@@ -494,14 +496,17 @@ async fn space(
         .map_err(|error| storage_error(error, &platform.caller))
 }
 
-/// Reads a request body of at most `limit` bytes: 411 when the length is neither declared nor
-/// chunked, 413 as soon as the declared or received length passes the limit.
-async fn read_body(
+/// Receives a request body of at most `limit` bytes into `upload`, piece by piece: 411 when the
+/// length is neither declared nor chunked, 413 as soon as the declared or received length passes the
+/// limit.
+async fn receive_body(
+    state: &AppState,
     headers: &HeaderMap,
     version: Version,
     body: Body,
-    limit: u64,
-) -> Result<Vec<u8>, OracleError> {
+    upload: &mut ObjectUpload,
+) -> Result<(), OracleError> {
+    let limit = state.berth.object_size_limit();
     let too_large = || {
         OracleError::new(
             ErrorCode::PayloadTooLarge,
@@ -531,8 +536,6 @@ async fn read_body(
     if declared.is_some_and(|length| length > limit) {
         return Err(too_large());
     }
-    let capacity = declared.unwrap_or(0).min(limit);
-    let mut bytes = Vec::with_capacity(usize::try_from(capacity).unwrap_or(0));
     let mut body = body;
     while let Some(frame) = body.frame().await {
         let frame = frame.map_err(|error| {
@@ -542,16 +545,51 @@ async fn read_body(
             )
         })?;
         if let Ok(data) = frame.into_data() {
-            if (bytes.len() + data.len()) as u64 > limit {
+            if upload.length() + data.len() as u64 > limit {
                 return Err(too_large());
             }
-            bytes.extend_from_slice(&data);
+            state.berth.upload_bytes(upload, &data).await?;
         }
     }
-    Ok(bytes)
+    Ok(())
 }
 
-fn object_write(headers: &HeaderMap, body: Vec<u8>) -> Result<ObjectWrite, OracleError> {
+/// The bytes `start..=end` of an object, read from the store one piece at a time as the client
+/// takes them. A piece that vanished (the object was replaced meanwhile) ends the answer early, so a
+/// client never gets a mix of two versions.
+fn object_body(state: AppState, meta: ObjectMeta, start: u64, end: u64) -> Body {
+    if meta.content_length == 0 {
+        return Body::empty();
+    }
+    let piece_size = OBJECT_CHUNK_BYTES as u64;
+    let last = u32::try_from(end / piece_size).unwrap_or(u32::MAX);
+    let first = u32::try_from(start / piece_size).unwrap_or(u32::MAX);
+    let pieces = futures_util::stream::try_unfold(first, move |seq| {
+        let state = state.clone();
+        let meta = meta.clone();
+        async move {
+            if seq > last {
+                return Ok(None);
+            }
+            let piece = state
+                .berth
+                .object_chunk(&meta, seq)
+                .await
+                .map_err(|error| std::io::Error::other(error.to_string()))?;
+            let offset = u64::from(seq) * piece_size;
+            let from = usize::try_from(start.saturating_sub(offset))
+                .unwrap_or(usize::MAX)
+                .min(piece.len());
+            let to = usize::try_from((end + 1).saturating_sub(offset))
+                .unwrap_or(usize::MAX)
+                .clamp(from, piece.len());
+            Ok::<_, std::io::Error>(Some((Bytes::from(piece).slice(from..to), seq + 1)))
+        }
+    });
+    Body::from_stream(pieces)
+}
+
+fn object_write(headers: &HeaderMap) -> Result<ObjectWrite, OracleError> {
     let text = |name: &str| -> Result<Option<String>, OracleError> {
         headers
             .get(name)
@@ -577,7 +615,6 @@ fn object_write(headers: &HeaderMap, body: Vec<u8>) -> Result<ObjectWrite, Oracl
     Ok(ObjectWrite {
         name,
         content_type: text(header::CONTENT_TYPE.as_str())?,
-        body,
     })
 }
 
@@ -595,11 +632,15 @@ async fn write(
     let pairs = query_pairs(raw_query.as_deref());
     let conditions = conditions(&headers)?;
     let space = space(&state, &platform, &collection, &pairs, true).await?;
-    let bytes = read_body(&headers, version, body, state.berth.object_size_limit()).await?;
-    let write = object_write(&headers, bytes)?;
+    let write = object_write(&headers)?;
+    let mut upload = state.berth.start_upload(&space);
+    if let Err(error) = receive_body(&state, &headers, version, body, &mut upload).await {
+        state.berth.abandon_upload(upload).await;
+        return Err(error);
+    }
     let (meta, created) = state
         .berth
-        .write_object(&space, object.as_deref(), write, &conditions)
+        .write_object(&space, object.as_deref(), write, upload, &conditions)
         .await
         .map_err(|error| storage_error(error, &platform.caller))?;
     let collection = space.collection();
@@ -709,10 +750,9 @@ pub async fn get_object(
     let pairs = query_pairs(raw_query.as_deref());
     let conditions = conditions(&headers)?;
     let space = space(&state, &platform, &collection, &pairs, false).await?;
-    let with_body = method != Method::HEAD;
     let read = state
         .berth
-        .read_object(&space, &object, &conditions, with_body)
+        .read_object(&space, &object, &conditions)
         .await
         .map_err(|error| storage_error(error, &platform.caller))?;
     match read {
@@ -721,29 +761,33 @@ pub async fn get_object(
             *response.headers_mut() = object_headers(&meta, &space);
             Ok(response)
         }
-        ObjectRead::Found(meta, body) => {
+        ObjectRead::Found(meta) => {
             let mut response_headers = object_headers(&meta, &space);
             response_headers.insert(header::CONTENT_TYPE, header_value(&meta.content_type));
             response_headers.insert(header::ACCEPT_RANGES, HeaderValue::from_static("bytes"));
-            let range = byte_range(&headers, &meta);
-            let (status, length, body) = match (range, body) {
-                (Some((start, end)), Some(mut bytes)) => {
-                    bytes.truncate(end + 1);
-                    bytes.drain(..start);
+            let whole = (0, meta.content_length.saturating_sub(1));
+            let (status, (start, end)) = match byte_range(&headers, &meta) {
+                Some((start, end)) => {
                     response_headers.insert(
                         header::CONTENT_RANGE,
                         header_value(&format!("bytes {start}-{end}/{}", meta.content_length)),
                     );
-                    (StatusCode::PARTIAL_CONTENT, bytes.len() as u64, bytes)
+                    (StatusCode::PARTIAL_CONTENT, (start as u64, end as u64))
                 }
-                (_, body) => (
-                    StatusCode::OK,
-                    meta.content_length,
-                    body.unwrap_or_default(),
-                ),
+                None => (StatusCode::OK, whole),
+            };
+            let length = if meta.content_length == 0 {
+                0
+            } else {
+                end - start + 1
             };
             response_headers.insert(header::CONTENT_LENGTH, header_value(&length.to_string()));
-            let mut response = (status, Body::from(body)).into_response();
+            let body = if method == Method::HEAD {
+                Body::empty()
+            } else {
+                object_body(state.clone(), meta, start, end)
+            };
+            let mut response = (status, body).into_response();
             response.headers_mut().extend(response_headers);
             Ok(response)
         }
