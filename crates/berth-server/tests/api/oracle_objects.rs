@@ -476,11 +476,27 @@ async fn collections_are_associated_with_backends() {
         204
     );
 
+    // The backend links to its collections, as Oracle's `collections` rel does.
+    let backend_body = json_of(
+        send(server.tools(Method::GET, &format!("/mobilebackends/{}", backend.id))).await,
+        200,
+    )
+    .await;
+    let collections_href = backend_body["links"]
+        .as_array()
+        .expect("links")
+        .iter()
+        .find(|l| l["rel"] == "collections")
+        .expect("collections link")["href"]
+        .as_str()
+        .expect("href")
+        .to_owned();
     let listed = json_of(
-        send(server.tools(
-            Method::GET,
-            &format!("/mobilebackends/{}/collections", backend.id),
-        ))
+        send(
+            server
+                .anonymous(Method::GET, &collections_href)
+                .bearer_auth(&server.token),
+        )
         .await,
         200,
     )
