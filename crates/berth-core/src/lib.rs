@@ -15,6 +15,7 @@ pub mod password;
 pub mod precondition;
 pub mod secret;
 pub mod service;
+pub mod storage;
 pub mod store;
 pub mod timestamp;
 pub mod validation;

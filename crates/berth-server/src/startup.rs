@@ -31,6 +31,16 @@ pub struct ServeArgs {
         default_value = "Berth <no-reply@localhost>"
     )]
     pub mail_from: String,
+
+    /// Largest object apps may store through the Oracle storage API, in bytes (at most 2147483647).
+    /// Objects are streamed in and out in 256 KiB pieces, whatever their size.
+    #[arg(
+        long,
+        env = "BERTH_MAX_OBJECT_SIZE",
+        default_value_t = berth_core::service::DEFAULT_OBJECT_SIZE_LIMIT,
+        value_parser = clap::value_parser!(u64).range(1..=2_147_483_647)
+    )]
+    pub max_object_size: u64,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -61,7 +71,12 @@ pub async fn serve(args: &ServeArgs, storage: &StorageArgs) -> Result<(), ServeE
     tracing::info!(database = %storage.target(), "opening storage");
     let store = storage.open().await?;
     tracing::info!(data = %store.describe(), data_dir = %absolute(storage.data_dir()).display(), "storage ready");
-    let berth = Berth::new(store);
+    let berth = Berth::new(store).with_object_size_limit(args.max_object_size);
+    tracing::info!(
+        max_object_size = args.max_object_size,
+        "Oracle storage objects may hold up to {} bytes (--max-object-size)",
+        args.max_object_size
+    );
     let berth = match args.smtp_url.as_deref().filter(|url| !url.is_empty()) {
         Some(url) => {
             let transport = crate::mail::SmtpTransport::new(url, &args.mail_from)?;
@@ -75,6 +90,15 @@ pub async fn serve(args: &ServeArgs, storage: &StorageArgs) -> Result<(), ServeE
             berth
         }
     };
+
+    match berth.sweep_abandoned_uploads().await {
+        Ok(0) => {}
+        Ok(pieces) => tracing::info!(
+            pieces,
+            "dropped the stored pieces of object uploads that never completed"
+        ),
+        Err(error) => tracing::warn!(%error, "could not sweep abandoned object uploads"),
+    }
 
     let configured = std::env::var("BERTH_ADMIN_TOKEN")
         .ok()

@@ -14,6 +14,7 @@ pub mod json;
 mod keys;
 pub mod monaql;
 mod nul;
+mod oracle_storage;
 mod paging;
 mod redact;
 mod roles;

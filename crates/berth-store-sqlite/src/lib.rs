@@ -10,6 +10,7 @@ mod collections;
 mod error;
 mod keys;
 pub mod monaql;
+mod oracle_storage;
 mod paging;
 mod roles;
 mod settings;

@@ -9,6 +9,7 @@ mod appauth;
 mod appdata;
 mod backends;
 mod keys;
+mod oracle_storage;
 mod roles;
 mod settings;
 
@@ -17,6 +18,7 @@ pub use appauth::*;
 pub use appdata::*;
 pub use backends::*;
 pub use keys::*;
+pub use oracle_storage::*;
 pub use roles::*;
 pub use settings::*;
 
@@ -59,6 +61,8 @@ macro_rules! conformance_tests {
             app_callers_see_only_items_they_may,
             roles_and_memberships_belong_to_one_backend,
             analytics_events_are_kept_in_order_per_backend,
+            storage_collections_round_trip_link_and_purge,
+            storage_objects_are_kept_per_backend_and_owner,
         );
     };
     (@stories $make_store:expr; $($story:ident),* $(,)?) => {

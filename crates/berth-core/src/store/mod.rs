@@ -19,6 +19,9 @@ pub mod transfer;
 
 pub type StoreResult<T> = Result<T, StoreError>;
 
+mod oracle_storage;
+pub use oracle_storage::{StorageCollectionRepo, StorageObjectRepo};
+
 #[async_trait]
 pub trait BackendRepo: Send + Sync {
     /// Fails with `AlreadyExists` when a backend with the same name (case-insensitively) and version
@@ -318,6 +321,8 @@ pub trait Store:
     + MailRepo
     + RoleRepo
     + AnalyticsRepo
+    + StorageCollectionRepo
+    + StorageObjectRepo
     + Send
     + Sync
     + 'static

@@ -58,6 +58,8 @@ pub fn router(state: AppState) -> Router {
         .nest("/mobile/tools/1.0", tools)
         .route("/json-rpc/{backend_id}", app_api)
         .merge(oracle::router().layer(DefaultBodyLimit::max(TOOLS_BODY_LIMIT)))
+        // Object bodies are read by the handlers themselves, capped at --max-object-size.
+        .merge(oracle::storage::router())
         .route(
             "/manage/json-rpc/{backend_id}",
             post(monaca::manage::handle).layer(DefaultBodyLimit::max(monaca::manage::BODY_LIMIT)),

@@ -15,6 +15,7 @@ mod migrate;
 mod oracle;
 mod oracle_analytics;
 mod oracle_appconfig;
+mod oracle_objects;
 mod oracle_realm;
 mod oracle_storage;
 mod restart;

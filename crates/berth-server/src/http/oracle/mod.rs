@@ -3,6 +3,7 @@
 pub mod analytics;
 pub mod appconfig;
 pub mod auth;
+pub mod storage;
 pub mod users;
 
 use axum::Router;
