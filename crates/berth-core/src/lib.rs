@@ -13,6 +13,7 @@ pub mod monaql;
 pub mod page;
 pub mod password;
 pub mod precondition;
+pub mod push;
 pub mod secret;
 pub mod service;
 pub mod store;

@@ -15,6 +15,7 @@ mod keys;
 pub mod monaql;
 mod nul;
 mod paging;
+mod push;
 mod redact;
 mod roles;
 mod settings;

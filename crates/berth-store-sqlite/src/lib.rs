@@ -11,6 +11,7 @@ mod error;
 mod keys;
 pub mod monaql;
 mod paging;
+mod push;
 mod roles;
 mod settings;
 mod users;
