@@ -14,6 +14,7 @@ pub mod page;
 pub mod password;
 pub mod precondition;
 pub mod push;
+pub mod sealed;
 pub mod secret;
 pub mod service;
 pub mod store;

@@ -237,9 +237,6 @@ pub struct NotificationMessage {
     pub apns_payload: Option<Value>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fcm_message: Option<Value>,
-    /// Monaca Android runtimes read title and message from FCM `data`, not `notification`.
-    #[serde(default)]
-    pub data_only_on_fcm: bool,
 }
 
 /// Where a notification is in its life.

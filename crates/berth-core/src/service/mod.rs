@@ -8,6 +8,7 @@ mod backends;
 mod collections;
 mod keys;
 mod oracle;
+mod push;
 mod roles;
 mod users;
 
@@ -19,6 +20,7 @@ pub use app::{LoggedIn, MailTransport, check_device_id, item_grants};
 pub use backends::CreatedBackend;
 pub use collections::{CollectionConfig, ItemOwner, MAX_INDEXED_PROPERTIES};
 pub use keys::CreatedManagementKey;
+pub use push::{DeviceRegistration, PushConfigChange, PushConfigView};
 pub use oracle::{ACCESS_TOKEN_SECONDS, Grant, OAuthError, PlatformCaller, decode_basic};
 pub use roles::ROLE_NAME_MAX;
 pub use users::{CredentialRules, UserChanges};
@@ -30,16 +32,27 @@ use crate::store::Store;
 pub struct Berth {
     store: Arc<dyn Store>,
     mail: Option<Arc<dyn MailTransport>>,
+    secret_key: Option<crate::sealed::SecretKey>,
 }
 
 impl Berth {
     pub fn new(store: Arc<dyn Store>) -> Self {
-        Self { store, mail: None }
+        Self {
+            store,
+            mail: None,
+            secret_key: None,
+        }
     }
 
     /// Sends mail through `transport` instead of holding it in the outbox.
     pub fn with_mail_transport(mut self, transport: Arc<dyn MailTransport>) -> Self {
         self.mail = Some(transport);
+        self
+    }
+
+    /// Seals secrets that must be read back (push provider keys) with `key`.
+    pub fn with_secret_key(mut self, key: crate::sealed::SecretKey) -> Self {
+        self.secret_key = Some(key);
         self
     }
 
