@@ -402,11 +402,18 @@ impl ClaimedDelivery {
 pub enum DeliveryResult {
     Sent,
     /// Try again at `at` (temporary failure).
-    Retry { at: Timestamp, reason: String },
+    Retry {
+        at: Timestamp,
+        reason: String,
+    },
     /// Permanent failure for this message.
-    Failed { reason: String },
+    Failed {
+        reason: String,
+    },
     /// The token is dead; the registration is marked invalid too.
-    TokenInvalid { reason: String },
+    TokenInvalid {
+        reason: String,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq)]

@@ -63,7 +63,10 @@ impl SecretKey {
         }
         let (nonce, ciphertext) = sealed.split_at(12);
         Aes256Gcm::new((&self.0).into())
-            .decrypt(&Nonce::from(<[u8; 12]>::try_from(nonce).map_err(|_| SealError::WrongKey)?), ciphertext)
+            .decrypt(
+                &Nonce::from(<[u8; 12]>::try_from(nonce).map_err(|_| SealError::WrongKey)?),
+                ciphertext,
+            )
             .map_err(|_| SealError::WrongKey)
     }
 }

@@ -5,24 +5,24 @@
 //! device is handed to one node at a time and a crashed node's claims come back when its lease ends.
 
 use async_trait::async_trait;
+use berth_core::StoreError;
 use berth_core::Timestamp;
 use berth_core::monaql::Scope;
 use berth_core::page::SortDirection;
 use berth_core::push::{
-    ApnsGateway, ClaimedDelivery, DeliveryResult, NewNotification, Notification,
-    NotificationOrder, NotificationQuery, NotificationState, NotificationTarget, PushPlatform,
-    PushProvider, PushRegistration, SettledDelivery, StoredPushConfig,
+    ApnsGateway, ClaimedDelivery, DeliveryResult, NewNotification, Notification, NotificationOrder,
+    NotificationQuery, NotificationState, NotificationTarget, PushPlatform, PushProvider,
+    PushRegistration, SettledDelivery, StoredPushConfig,
 };
 use berth_core::store::{PushRepo, StoreResult};
-use berth_core::StoreError;
 use sqlx::postgres::PgRow;
 use sqlx::{Postgres, QueryBuilder, Row};
 use uuid::Uuid;
 
 use crate::PgStore;
 use crate::error::store_error;
-use crate::nul::{contains_nul, has_nul, refused};
 use crate::monaql::push_criteria;
+use crate::nul::{contains_nul, has_nul, refused};
 use crate::users::USER_COLUMNS;
 
 const REGISTRATION_SELECT: &str = "SELECT seq, backend_id, id, provider, platform, token, device_id, user_id, build_type, gateway, app_id, app_version, invalid, created_at, updated_at FROM push_registrations";
@@ -560,7 +560,8 @@ fn push_target(
     target: &NotificationTarget,
     backend_id: Uuid,
 ) -> StoreResult<()> {
-    let users_of = |builder: &mut QueryBuilder<Postgres>, push_users: &dyn Fn(&mut QueryBuilder<Postgres>)| {
+    let users_of = |builder: &mut QueryBuilder<Postgres>,
+                    push_users: &dyn Fn(&mut QueryBuilder<Postgres>)| {
         builder.push(" AND (r.user_id IN (");
         push_users(builder);
         builder.push(") OR r.device_id IN (SELECT d.id FROM devices d WHERE d.backend_id = ");

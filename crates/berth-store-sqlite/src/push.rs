@@ -3,16 +3,16 @@
 //! passes through memory; the single writer connection makes claims exclusive.
 
 use async_trait::async_trait;
+use berth_core::StoreError;
 use berth_core::Timestamp;
 use berth_core::monaql::Scope;
 use berth_core::page::SortDirection;
 use berth_core::push::{
-    ApnsGateway, ClaimedDelivery, DeliveryResult, NewNotification, Notification,
-    NotificationOrder, NotificationQuery, NotificationState, NotificationTarget, PushPlatform,
-    PushProvider, PushRegistration, SettledDelivery, StoredPushConfig,
+    ApnsGateway, ClaimedDelivery, DeliveryResult, NewNotification, Notification, NotificationOrder,
+    NotificationQuery, NotificationState, NotificationTarget, PushPlatform, PushProvider,
+    PushRegistration, SettledDelivery, StoredPushConfig,
 };
 use berth_core::store::{PushRepo, StoreResult};
-use berth_core::StoreError;
 use sqlx::sqlite::SqliteRow;
 use sqlx::{QueryBuilder, Row, Sqlite};
 use uuid::Uuid;
@@ -551,7 +551,8 @@ fn push_target(
     target: &NotificationTarget,
     backend_id: &str,
 ) -> StoreResult<()> {
-    let users_of = |builder: &mut QueryBuilder<Sqlite>, push_users: &dyn Fn(&mut QueryBuilder<Sqlite>)| {
+    let users_of = |builder: &mut QueryBuilder<Sqlite>,
+                    push_users: &dyn Fn(&mut QueryBuilder<Sqlite>)| {
         builder.push(" AND (r.user_id IN (");
         push_users(builder);
         builder.push(") OR r.device_id IN (SELECT d.id FROM devices d WHERE d.backend_id = ");

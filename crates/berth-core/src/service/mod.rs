@@ -20,8 +20,8 @@ pub use app::{LoggedIn, MailTransport, check_device_id, item_grants};
 pub use backends::CreatedBackend;
 pub use collections::{CollectionConfig, ItemOwner, MAX_INDEXED_PROPERTIES};
 pub use keys::CreatedManagementKey;
-pub use push::{DeviceRegistration, PushConfigChange, PushConfigView};
 pub use oracle::{ACCESS_TOKEN_SECONDS, Grant, OAuthError, PlatformCaller, decode_basic};
+pub use push::{DeviceRegistration, PushConfigChange, PushConfigView};
 pub use roles::ROLE_NAME_MAX;
 pub use users::{CredentialRules, UserChanges};
 

@@ -7,6 +7,7 @@ use serde_json::Value;
 use uuid::Uuid;
 
 use super::Berth;
+use crate::error::StoreError;
 use crate::error::{Error, Result};
 use crate::push::{
     ApnsGateway, ApnsSettings, ClaimedDelivery, FcmSettings, NewNotification, Notification,
@@ -14,7 +15,6 @@ use crate::push::{
     PushPlatform, PushProvider, PushRegistration, SettledDelivery, StoredPushConfig,
     TARGET_LIST_MAX, check_token,
 };
-use crate::error::StoreError;
 use crate::timestamp::Timestamp;
 use crate::validation::Problems;
 
@@ -50,7 +50,9 @@ pub struct DeviceRegistration {
 impl Berth {
     fn sealing_key(&self) -> Result<&crate::sealed::SecretKey> {
         self.secret_key.as_ref().ok_or_else(|| {
-            Error::Conflict("Push settings need a secret key; the server has none configured.".into())
+            Error::Conflict(
+                "Push settings need a secret key; the server has none configured.".into(),
+            )
         })
     }
 
@@ -107,7 +109,10 @@ impl Berth {
         let mut problems = Problems::new();
         if let Some(id) = &change.push_project_id {
             problems.check_length("pushProjectId", id, PUSH_PROJECT_ID_MAX);
-            if id.is_empty() || !id.chars().all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
+            if id.is_empty()
+                || !id
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
             {
                 problems.add(
                     "pushProjectId",
@@ -156,9 +161,7 @@ impl Berth {
             Err(StoreError::NotFound) => return Err(backend_gone()),
             other => other?,
         }
-        self.push_config(backend_id)
-            .await?
-            .ok_or_else(backend_gone)
+        self.push_config(backend_id).await?.ok_or_else(backend_gone)
     }
 
     /// The backend a Monaca push project id belongs to.
@@ -292,9 +295,7 @@ impl Berth {
                 }
             }
             NotificationTarget::UserQuery { query, binds } => {
-                if let Err(error) =
-                    crate::monaql::parse(query, binds, crate::monaql::Scope::User)
-                {
+                if let Err(error) = crate::monaql::parse(query, binds, crate::monaql::Scope::User) {
                     let field = match error.source {
                         crate::monaql::ErrorSource::Criteria => "userQuery",
                         crate::monaql::ErrorSource::BindParams => "userQueryBindParams",

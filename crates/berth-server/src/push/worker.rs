@@ -9,8 +9,8 @@ use std::time::Duration;
 
 use berth_core::Berth;
 use berth_core::push::{
-    ClaimedDelivery, DeliveryResult, NotificationMessage, PushCredentials,
-    PushProvider, RetryPolicy, SettledDelivery,
+    ClaimedDelivery, DeliveryResult, NotificationMessage, PushCredentials, PushProvider,
+    RetryPolicy, SettledDelivery,
 };
 use berth_core::timestamp::Timestamp;
 use berth_push::{DeliveryOutcome, ProviderCredentials, PushClient};
@@ -192,7 +192,9 @@ impl PushWorker {
         context: &mut BatchContext,
         delivery: &ClaimedDelivery,
     ) -> Result<ProviderCredentials, DeliveryResult> {
-        if !context.credentials.contains_key(&delivery.backend_id) {
+        if let std::collections::hash_map::Entry::Vacant(slot) =
+            context.credentials.entry(delivery.backend_id)
+        {
             let loaded = match self.berth.push_credentials(delivery.backend_id).await {
                 Ok(found) => found.map(Arc::new),
                 Err(error) => {
@@ -200,7 +202,7 @@ impl PushWorker {
                     None
                 }
             };
-            context.credentials.insert(delivery.backend_id, loaded);
+            slot.insert(loaded);
         }
         let credentials = context
             .credentials
@@ -237,14 +239,14 @@ impl PushWorker {
         delivery: &ClaimedDelivery,
     ) -> Result<Arc<NotificationMessage>, DeliveryResult> {
         let key = (delivery.backend_id, delivery.notification_id);
-        if !context.messages.contains_key(&key) {
+        if let std::collections::hash_map::Entry::Vacant(slot) = context.messages.entry(key) {
             let loaded = self
                 .berth
                 .notification(delivery.backend_id, delivery.notification_id)
                 .await
                 .ok()
                 .map(|notification| Arc::new(notification.spec.message));
-            context.messages.insert(key, loaded);
+            slot.insert(loaded);
         }
         context
             .messages

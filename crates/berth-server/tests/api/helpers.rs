@@ -141,6 +141,11 @@ impl TestServer {
         }
     }
 
+    /// Removes `dir` when this server is dropped (a server started with `start_with`).
+    pub fn adopt_dir(&mut self, dir: tempfile::TempDir) {
+        self._dir = Some(dir);
+    }
+
     /// Keeps the data folder when the server is dropped (for restarts in another `TestServer`).
     pub fn take_dir(&mut self) -> Option<tempfile::TempDir> {
         self._dir.take()

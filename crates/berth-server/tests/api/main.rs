@@ -16,5 +16,7 @@ mod oracle_analytics;
 mod oracle_appconfig;
 mod oracle_realm;
 mod oracle_storage;
+mod push_monaca;
+mod push_support;
 mod restart;
 mod scale;
