@@ -164,6 +164,14 @@ impl Berth {
         self.push_config(backend_id).await?.ok_or_else(backend_gone)
     }
 
+    /// The backend an `Oracle-Mobile-Backend-ID` header names: its id or its Basic-auth backend id.
+    pub async fn backend_by_header_id(&self, id: Uuid) -> Result<Option<crate::backend::Backend>> {
+        if let Some(backend) = self.store.backend(id).await? {
+            return Ok(Some(backend));
+        }
+        Ok(self.store.backend_by_basic_auth_id(id).await?)
+    }
+
     /// The backend a Monaca push project id belongs to.
     pub async fn backend_for_push_project(&self, push_project_id: &str) -> Result<Option<Uuid>> {
         Ok(self

@@ -17,6 +17,7 @@ mod oracle_appconfig;
 mod oracle_realm;
 mod oracle_storage;
 mod push_monaca;
+mod push_oracle;
 mod push_support;
 mod restart;
 mod scale;
