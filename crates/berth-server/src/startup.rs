@@ -147,7 +147,12 @@ pub async fn serve(args: &ServeArgs, storage: &StorageArgs) -> Result<(), ServeE
     .await;
     // The worker finishes and records the batch in flight, so no lease outlives a clean stop.
     let _ = stop_push.send(true);
-    let _ = push_worker.await;
+    if tokio::time::timeout(std::time::Duration::from_secs(40), push_worker)
+        .await
+        .is_err()
+    {
+        tracing::warn!("push worker did not finish its batch in time; its leases will expire");
+    }
     served.map_err(ServeError::Server)?;
     tracing::info!("stopped");
     Ok(())

@@ -126,7 +126,10 @@ impl TestServer {
                 }
                 if Instant::now() > deadline {
                     let _ = child.kill();
-                    panic!("berth did not stop within 20 s of SIGTERM");
+                    panic!(
+                        "berth did not stop within 20 s of SIGTERM; its log:\n{}",
+                        self.log()
+                    );
                 }
                 std::thread::sleep(Duration::from_millis(20));
             }

@@ -18,6 +18,7 @@ mod oracle_realm;
 mod oracle_storage;
 mod push_monaca;
 mod push_oracle;
+mod push_restart;
 mod push_support;
 mod restart;
 mod scale;

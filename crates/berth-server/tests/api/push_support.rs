@@ -12,6 +12,8 @@ pub struct PushRig {
     pub apns: ApnsTestServer,
     pub fcm: FcmTestServer,
     pub server: TestServer,
+    /// The server's environment, for restarts.
+    env: Vec<(String, String)>,
     /// Holds the CA file the server reads.
     _ca_dir: tempfile::TempDir,
 }
@@ -29,16 +31,42 @@ impl PushRig {
         std::fs::write(&ca_file, apns.ca_pem()).expect("write CA");
         let (dir, data_dir) = fresh_data_dir();
         let token = random_token();
-        let env = push_env(&apns, &fcm, &ca_file, &token);
-        let mut all: Vec<(&str, &str)> = env.iter().map(|(n, v)| (*n, v.as_str())).collect();
-        all.extend_from_slice(extra_env);
-        let mut server = TestServer::start_with(&data_dir, &all).await;
+        let mut env: Vec<(String, String)> = push_env(&apns, &fcm, &ca_file, &token)
+            .into_iter()
+            .map(|(name, value)| (name.to_owned(), value))
+            .collect();
+        env.extend(
+            extra_env
+                .iter()
+                .map(|(name, value)| ((*name).to_owned(), (*value).to_owned())),
+        );
+        let mut server = start(&data_dir, &env).await;
         server.adopt_dir(dir);
         Self {
             apns,
             fcm,
             server,
+            env,
             _ca_dir: ca_dir,
+        }
+    }
+
+    /// Stops the server (`crash`: SIGKILL, else SIGTERM) and starts it again on the same data.
+    pub async fn restart(&mut self, crash: bool) {
+        // Waiting for the exit blocks this thread; the provider servers must keep answering on the
+        // runtime's other threads meanwhile (tests calling this use the multi-thread runtime).
+        tokio::task::block_in_place(|| {
+            if crash {
+                self.server.kill();
+            } else {
+                self.server.stop();
+            }
+        });
+        let dir = self.server.take_dir();
+        let data_dir = self.server.data_dir.clone();
+        self.server = start(&data_dir, &self.env).await;
+        if let Some(dir) = dir {
+            self.server.adopt_dir(dir);
         }
     }
 
@@ -156,6 +184,11 @@ impl PushRig {
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
     }
+}
+
+async fn start(data_dir: &std::path::Path, env: &[(String, String)]) -> TestServer {
+    let env: Vec<(&str, &str)> = env.iter().map(|(n, v)| (n.as_str(), v.as_str())).collect();
+    TestServer::start_with(data_dir, &env).await
 }
 
 fn push_env(
