@@ -1,5 +1,6 @@
 //! A large send survives a clean stop and a crash in the middle: every device gets the notification,
 //! and only deliveries in flight at the crash are sent again, with the same `apns-id` and collapse id.
+//! Two nodes on one PostgreSQL database share the outbox: each device gets a send once.
 
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
@@ -99,4 +100,95 @@ async fn a_send_resumes_after_a_stop_and_a_crash_without_losing_devices() {
             "a resend keeps its apns-id and collapse id: {sent:?}"
         );
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_nodes_deliver_each_device_once_and_fire_a_schedule_once() {
+    let rig =
+        PushRig::start_with(&[("BERTH_PUSH_BATCH", "20"), ("BERTH_PUSH_CONCURRENCY", "4")]).await;
+    let Some((other, _guard)) = rig.second_node().await else {
+        eprintln!("SKIPPED: two-node push needs PostgreSQL (set BERTH_TEST_DATABASE_URL)");
+        return;
+    };
+    let app = rig.server.app("PushNodes").await;
+    let project = rig.configure(&app.backend).await;
+    for n in 0..200 {
+        rig.register_ios(&project, &format!("device-{n}"), &apns_token(5000 + n))
+            .await;
+    }
+    rig.apns.set_latency(Duration::from_millis(5));
+    let now = rig
+        .server
+        .manage_ok(
+            &app.backend,
+            "Push.send",
+            json!({"pushProjectId": project, "platform": "ios", "message": "now"}),
+        )
+        .await;
+    let status = rig
+        .wait_finished(
+            &app.backend,
+            &json!(project),
+            now["queueIdList"][0].as_str().expect("queue"),
+        )
+        .await;
+    assert_eq!(status["numPushed"], 200, "{status}");
+    let mut counts: HashMap<String, usize> = HashMap::new();
+    for delivery in rig.apns.deliveries() {
+        *counts.entry(delivery.token).or_default() += 1;
+    }
+    assert_eq!(counts.len(), 200);
+    assert!(
+        counts.values().all(|count| *count == 1),
+        "every device exactly once"
+    );
+    eprintln!(
+        "batches delivered by node A: {}, by node B: {}",
+        rig.server.log().matches("batch delivered").count(),
+        other.log().matches("batch delivered").count()
+    );
+
+    // A scheduled notification is expanded by one node only.
+    let team = |method| {
+        rig.server
+            .anonymous(method, "/mobile/system/notifications/notifications/")
+            .bearer_auth(&rig.server.token)
+            .header("Oracle-Mobile-Backend-ID", &app.backend.id)
+    };
+    let soon = berth_core::Timestamp::from_millis(berth_core::Timestamp::now().as_millis() + 1000)
+        .to_iso();
+    let response = team(reqwest::Method::POST)
+        .json(&json!({"message": "scheduled", "sendOn": soon}))
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(response.status(), 201);
+    let created: serde_json::Value = response.json().await.expect("json");
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let response = other
+            .anonymous(
+                reqwest::Method::GET,
+                &format!(
+                    "/mobile/system/notifications/notifications/{}",
+                    created["id"]
+                ),
+            )
+            .bearer_auth(&rig.server.token)
+            .header("Oracle-Mobile-Backend-ID", &app.backend.id)
+            .send()
+            .await
+            .expect("request");
+        let body: serde_json::Value = response.json().await.expect("json");
+        if body["status"] == "Sent" {
+            assert_eq!(body["deviceCount"], 200, "{body}");
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "scheduled notification stuck: {body}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(rig.apns.deliveries().len(), 400, "the schedule fired once");
 }

@@ -51,6 +51,20 @@ impl PushRig {
         }
     }
 
+    /// Another node on the same PostgreSQL database with the same secret key and providers; `None`
+    /// on SQLite (one node's database). The returned guard holds its data folder.
+    pub async fn second_node(&self) -> Option<(TestServer, tempfile::TempDir)> {
+        let (guard, folder) = fresh_data_dir();
+        crate::helpers::share_database(&folder, &self.server.data_dir)?;
+        let key = std::fs::read_to_string(self.server.data_dir.join("secret-key"))
+            .expect("the first node's secret key")
+            .trim()
+            .to_owned();
+        let mut env = self.env.clone();
+        env.push(("BERTH_SECRET_KEY".to_owned(), key));
+        Some((start(&folder, &env).await, guard))
+    }
+
     /// Stops the server (`crash`: SIGKILL, else SIGTERM) and starts it again on the same data.
     pub async fn restart(&mut self, crash: bool) {
         // Waiting for the exit blocks this thread; the provider servers must keep answering on the
