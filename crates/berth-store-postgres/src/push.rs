@@ -142,6 +142,17 @@ impl PushRepo for PgStore {
         Ok(done.rows_affected() > 0)
     }
 
+    async fn deregister_push_device(&self, backend_id: Uuid, device_id: &str) -> StoreResult<u64> {
+        let done =
+            sqlx::query("DELETE FROM push_registrations WHERE backend_id = $1 AND device_id = $2")
+                .bind(backend_id)
+                .bind(device_id)
+                .execute(&self.pool)
+                .await
+                .map_err(store_error)?;
+        Ok(done.rows_affected())
+    }
+
     async fn push_registration(
         &self,
         backend_id: Uuid,

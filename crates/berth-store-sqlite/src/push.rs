@@ -139,6 +139,17 @@ impl PushRepo for SqliteStore {
         Ok(done.rows_affected() > 0)
     }
 
+    async fn deregister_push_device(&self, backend_id: Uuid, device_id: &str) -> StoreResult<u64> {
+        let done =
+            sqlx::query("DELETE FROM push_registrations WHERE backend_id = $1 AND device_id = $2")
+                .bind(backend_id.to_string())
+                .bind(device_id)
+                .execute(&self.writer)
+                .await
+                .map_err(store_error)?;
+        Ok(done.rows_affected())
+    }
+
     async fn push_registration(
         &self,
         backend_id: Uuid,

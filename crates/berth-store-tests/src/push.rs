@@ -190,6 +190,28 @@ pub async fn push_registrations_move_and_are_removed(store: Arc<dyn Store>) {
             .is_some()
     );
 
+    assert_eq!(
+        store
+            .deregister_push_device(theirs, "device-9")
+            .await
+            .expect("remove"),
+        0
+    );
+    assert_eq!(
+        store
+            .deregister_push_device(mine, "device-9")
+            .await
+            .expect("remove"),
+        2
+    );
+    assert_eq!(
+        store
+            .push_registration(mine, PushProvider::Fcm, "token-fcm")
+            .await
+            .expect("read"),
+        None
+    );
+
     // Another backend's same token is its own registration.
     store
         .register_push_token(&registration(theirs, PushProvider::Apns, "token-1"), false)

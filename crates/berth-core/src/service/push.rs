@@ -253,6 +253,21 @@ impl Berth {
             .await?)
     }
 
+    /// Removes every token of a Monaca device (unregistering without a token).
+    pub async fn deregister_push_device_id(
+        &self,
+        backend_id: Uuid,
+        device_id: &str,
+    ) -> Result<u64> {
+        if device_id.is_empty() || device_id.len() > crate::appauth::DEVICE_ID_MAX {
+            return Err(Error::invalid("deviceId", "The device id is not valid."));
+        }
+        Ok(self
+            .store
+            .deregister_push_device(backend_id, device_id)
+            .await?)
+    }
+
     pub async fn push_registration(
         &self,
         backend_id: Uuid,

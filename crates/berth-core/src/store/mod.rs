@@ -397,6 +397,9 @@ pub trait PushRepo: Send + Sync {
         token: &str,
     ) -> StoreResult<bool>;
 
+    /// Removes every token of a Monaca device id; how many there were.
+    async fn deregister_push_device(&self, backend_id: Uuid, device_id: &str) -> StoreResult<u64>;
+
     async fn push_registration(
         &self,
         backend_id: Uuid,

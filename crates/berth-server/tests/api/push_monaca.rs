@@ -83,6 +83,39 @@ async fn sends_reach_ios_and_android_devices_with_monaca_payloads() {
         1,
         "the iOS device got nothing more"
     );
+
+    // Unregistering: by token, or every token of a device id; then nobody is left.
+    let unregistered = rig
+        .unregister(
+            &project,
+            &[
+                ("platform", "ios"),
+                ("deviceId", "ios-device-1"),
+                ("deviceToken", &ios_token),
+            ],
+        )
+        .await;
+    assert_eq!(unregistered, (200, json!({"status": "ok"})));
+    let unregistered = rig
+        .unregister(
+            &project,
+            &[("platform", "android"), ("deviceId", "android-device-1")],
+        )
+        .await;
+    assert_eq!(unregistered, (200, json!({"status": "ok"})));
+    assert_eq!(
+        rig.unregister(&project, &[("platform", "android")]).await.0,
+        400
+    );
+    for platform in ["ios", "android"] {
+        let status = rig
+            .send_and_wait(
+                backend,
+                json!({"pushProjectId": project, "platform": platform, "message": "gone"}),
+            )
+            .await;
+        assert_eq!(status["numTarget"], 0, "{status}");
+    }
 }
 
 #[tokio::test]

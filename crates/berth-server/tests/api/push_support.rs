@@ -113,6 +113,19 @@ impl PushRig {
 
     /// Registers a device as the Monaca native runtime does; returns the HTTP status and body.
     pub async fn register(&self, project: &str, fields: &[(&str, &str)]) -> (u16, Value) {
+        self.post_form("register", project, fields).await
+    }
+
+    pub async fn unregister(&self, project: &str, fields: &[(&str, &str)]) -> (u16, Value) {
+        self.post_form("unregister", project, fields).await
+    }
+
+    async fn post_form(
+        &self,
+        action: &str,
+        project: &str,
+        fields: &[(&str, &str)],
+    ) -> (u16, Value) {
         let body: String = form_urlencoded::Serializer::new(String::new())
             .extend_pairs(fields)
             .finish();
@@ -120,7 +133,7 @@ impl PushRig {
             .server
             .anonymous(
                 reqwest::Method::POST,
-                &format!("/v1/push/register/{}", urlencode(project)),
+                &format!("/v1/push/{action}/{}", urlencode(project)),
             )
             .header("content-type", "application/x-www-form-urlencoded")
             .body(body)

@@ -1,7 +1,8 @@
 //! Device registration as Monaca's native runtimes send it (§10.1):
 //! `POST /v1/push/register/{pushProjectId}` with a form body (`platform`, `deviceId`, `buildType`,
 //! `version`, `env`, and the token as `registrationId` on Android or `deviceToken` on iOS), answered
-//! `{"status":"ok"}`; `POST /v1/push/unregister/{pushProjectId}` removes the token.
+//! `{"status":"ok"}`; `POST /v1/push/unregister/{pushProjectId}` removes the token, or with only
+//! `deviceId` every token of the device.
 
 use std::collections::HashMap;
 
@@ -147,21 +148,31 @@ pub async fn unregister(
         Ok(parsed) => parsed,
         Err(response) => return response,
     };
-    let Some(token) = parsed.token else {
-        return refuse(
-            StatusCode::BAD_REQUEST,
-            "The device token is required (registrationId on Android, deviceToken on iOS).",
-        );
-    };
-    match state
-        .berth
-        .deregister_push_device(parsed.backend_id, parsed.provider, &token)
-        .await
-    {
-        Ok(_) => Json(json!({ "status": "ok" })).into_response(),
-        Err(berth_core::Error::Invalid(_)) => {
-            refuse(StatusCode::BAD_REQUEST, "The device token is not valid.")
+    // With a token, that token goes; without one, every token of the device.
+    let removed = match (&parsed.token, parsed.fields.get("deviceId")) {
+        (Some(token), _) => state
+            .berth
+            .deregister_push_device(parsed.backend_id, parsed.provider, token)
+            .await
+            .map(|_| ()),
+        (None, Some(device_id)) => state
+            .berth
+            .deregister_push_device_id(parsed.backend_id, device_id)
+            .await
+            .map(|_| ()),
+        (None, None) => {
+            return refuse(
+                StatusCode::BAD_REQUEST,
+                "Give the device token (registrationId / deviceToken) or deviceId.",
+            );
         }
+    };
+    match removed {
+        Ok(()) => Json(json!({ "status": "ok" })).into_response(),
+        Err(berth_core::Error::Invalid(_)) => refuse(
+            StatusCode::BAD_REQUEST,
+            "The device token or id is not valid.",
+        ),
         Err(error) => {
             tracing::warn!(%error, "push unregistration failed");
             refuse(StatusCode::SERVICE_UNAVAILABLE, "Try again later.")
