@@ -151,6 +151,79 @@ impl PushArgs {
     }
 }
 
+/// A settings change from its JSON form (`Push.setConfig` params, the tools API body): `apns` /
+/// `fcm` absent = keep, `null` = remove; credentials are checked with `berth-push`.
+pub fn config_change(
+    body: &serde_json::Map<String, serde_json::Value>,
+) -> Result<berth_core::service::PushConfigChange, berth_core::Error> {
+    use serde_json::Value;
+    let apns = match body.get("apns") {
+        None => None,
+        Some(Value::Null) => Some(None),
+        Some(value) => Some(Some(
+            serde_json::from_value::<ApnsSettings>(value.clone())
+                .map_err(|error| berth_core::Error::invalid("apns", error.to_string()))?,
+        )),
+    };
+    let fcm = match body.get("fcm") {
+        None => None,
+        Some(Value::Null) => Some(None),
+        Some(Value::Object(object)) => {
+            // The key file may be given as its JSON object or as the text of the file.
+            let service_account = match object.get("serviceAccount") {
+                Some(Value::String(text)) => text.clone(),
+                Some(Value::Object(file)) => Value::Object(file.clone()).to_string(),
+                _ => {
+                    return Err(berth_core::Error::invalid(
+                        "fcm",
+                        "fcm.serviceAccount must be the service account key file (object or text).",
+                    ));
+                }
+            };
+            Some(Some(FcmSettings { service_account }))
+        }
+        Some(_) => {
+            return Err(berth_core::Error::invalid(
+                "fcm",
+                "fcm must be an object or null.",
+            ));
+        }
+    };
+    let push_project_id = match body.get("pushProjectId") {
+        None | Some(Value::Null) => None,
+        Some(Value::String(id)) => Some(id.clone()),
+        Some(_) => {
+            return Err(berth_core::Error::invalid(
+                "pushProjectId",
+                "pushProjectId must be a string.",
+            ));
+        }
+    };
+    check_credentials(
+        apns.as_ref().and_then(Option::as_ref),
+        fcm.as_ref().and_then(Option::as_ref),
+    )?;
+    Ok(berth_core::service::PushConfigChange {
+        push_project_id,
+        apns,
+        fcm,
+    })
+}
+
+/// The settings as shown back: ids and names, never a key.
+pub fn config_json(config: &berth_core::service::PushConfigView) -> serde_json::Value {
+    serde_json::json!({
+        "pushProjectId": config.push_project_id,
+        "apns": config.apns.as_ref().map(|apns| serde_json::json!({
+            "keyId": apns.key_id,
+            "teamId": apns.team_id,
+            "topic": apns.topic,
+            "environment": apns.environment.as_str(),
+        })),
+        "fcm": config.fcm.as_ref().map(|_| serde_json::json!({ "configured": true })),
+    })
+}
+
 /// Checks credentials as `berth-push` will use them, so a bad key is refused when it is saved.
 pub fn check_credentials(
     apns: Option<&ApnsSettings>,

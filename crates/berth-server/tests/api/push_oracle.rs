@@ -621,3 +621,127 @@ async fn scheduled_notifications_wait_fire_once_list_and_cancel() {
     .expect("request");
     assert_problem(response, 404, "MOBILE-40401").await;
 }
+
+#[tokio::test]
+async fn the_operator_sets_push_settings_in_the_tools_api() {
+    let rig = PushRig::start().await;
+    let backend = rig.server.create_backend("ToolsPush").await;
+    let path = format!(
+        "/mobilebackends/{}/notifications/profile",
+        backend["id"].as_str().expect("id")
+    );
+    let response = rig
+        .server
+        .tools(Method::GET, &path)
+        .send()
+        .await
+        .expect("request");
+    assert_problem(response, 404, "MOBILE-40401").await;
+
+    let apns = berth_push::testing::apns_credentials(&rig.apns);
+    let fcm = berth_push::testing::fcm_credentials(&rig.fcm);
+    let service_account: Value = serde_json::from_str(&fcm.service_account_json).expect("json");
+    let response = rig
+        .server
+        .tools(Method::PUT, &path)
+        .json(&json!({
+            "pushProjectId": "legacy-project-7",
+            "apns": {"keyId": apns.key_id, "teamId": apns.team_id, "signingKey": apns.signing_key_pem, "topic": apns.topic},
+            "fcm": {"serviceAccount": service_account},
+        }))
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(response.status(), 200);
+    let saved: Value = response.json().await.expect("json");
+    assert_eq!(
+        saved,
+        json!({"pushProjectId": "legacy-project-7",
+               "apns": {"keyId": apns.key_id, "teamId": apns.team_id, "topic": apns.topic, "environment": "production"},
+               "fcm": {"configured": true}})
+    );
+    let response = rig
+        .server
+        .tools(Method::GET, &path)
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(response.json::<Value>().await.expect("json"), saved);
+    assert!(
+        !crate::helpers::stored_text(&rig.server)
+            .await
+            .contains("BEGIN PRIVATE KEY"),
+        "keys are stored sealed"
+    );
+
+    // An Oracle app of this backend can now be reached.
+    let oracle = OracleBackend {
+        managed: Managed {
+            id: backend["id"].as_str().expect("id").to_owned(),
+            key: String::new(),
+        },
+        body: backend.clone(),
+    };
+    assert_eq!(
+        device_call(
+            &rig,
+            &oracle,
+            "register",
+            None,
+            device("fcm-70", "FCM", "ANDROID")
+        )
+        .await
+        .status(),
+        201
+    );
+    let created = notify(
+        &rig,
+        &oracle,
+        json!({"message": "configured by the operator"}),
+    )
+    .await;
+    let done = wait_status(&rig, &oracle, &created["id"], &["Sent"]).await;
+    assert_eq!(done["deviceCount"], 1);
+
+    let response = rig
+        .server
+        .tools(Method::PUT, &path)
+        .json(&json!({"apns": null}))
+        .send()
+        .await
+        .expect("request");
+    let changed: Value = response.json().await.expect("json");
+    assert_eq!(
+        (
+            changed["apns"].clone(),
+            changed["fcm"]["configured"].clone()
+        ),
+        (Value::Null, json!(true))
+    );
+    let response = rig
+        .server
+        .tools(Method::PUT, &path)
+        .json(&json!({"fcm": {"serviceAccount": "{}"}}))
+        .send()
+        .await
+        .expect("request");
+    assert_problem(response, 400, "MOBILE-40002").await;
+    let response = rig
+        .server
+        .tools(
+            Method::PUT,
+            "/mobilebackends/00000000-0000-0000-0000-000000000000/notifications/profile",
+        )
+        .json(&json!({}))
+        .send()
+        .await
+        .expect("request");
+    assert_problem(response, 404, "MOBILE-40401").await;
+    let response = rig
+        .server
+        .anonymous(Method::GET, &format!("/mobile/tools/1.0{path}"))
+        .send()
+        .await
+        .expect("request");
+    assert_problem(response, 401, "MOBILE-40101").await;
+}

@@ -7,6 +7,7 @@ pub mod assets;
 pub mod backends;
 pub mod keys;
 pub mod list_query;
+pub mod push;
 pub mod representation;
 pub mod roles;
 pub mod users;
@@ -59,6 +60,10 @@ pub fn router() -> Router<AppState> {
         .route(
             "/mobilebackends/{id}/appconfig",
             get(appconfig::get).put(appconfig::put),
+        )
+        .route(
+            "/mobilebackends/{id}/notifications/profile",
+            get(push::get).put(push::put),
         )
         .route(
             "/mobilebackends/{id}/roles",

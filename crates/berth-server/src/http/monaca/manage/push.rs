@@ -2,10 +2,9 @@
 //! and Berth's `Push.setConfig` / `Push.getConfig` for what the IDE's push settings held.
 
 use berth_core::push::{
-    ApnsSettings, FcmSettings, NewNotification, Notification, NotificationMessage,
-    NotificationState, NotificationTarget, PushPlatform,
+    NewNotification, Notification, NotificationMessage, NotificationState, NotificationTarget,
+    PushPlatform,
 };
-use berth_core::service::{PushConfigChange, PushConfigView};
 use berth_core::timestamp::Timestamp;
 use serde_json::{Map, Value, json};
 
@@ -15,69 +14,22 @@ use crate::http::monaca::params::Params;
 
 pub async fn get_config(context: &Manage<'_>) -> Result<Value, RpcError> {
     let config = context.berth.push_config(context.backend.id).await?;
-    Ok(json!({ "config": config.as_ref().map(view_json) }))
+    Ok(json!({ "config": config.as_ref().map(crate::push::config_json) }))
 }
 
 pub async fn set_config(context: &Manage<'_>, params: Params) -> Result<Value, RpcError> {
-    let apns = match params.raw("apns") {
-        None => None,
-        Some(Value::Null) => Some(None),
-        Some(value) => Some(Some(
-            serde_json::from_value::<ApnsSettings>(value.clone())
-                .map_err(|error| RpcError::invalid_param("apns", error.to_string()))?,
-        )),
-    };
-    let fcm = match params.raw("fcm") {
-        None => None,
-        Some(Value::Null) => Some(None),
-        Some(Value::Object(object)) => {
-            // The key file may be given as its JSON object or as the text of the file.
-            let service_account = match object.get("serviceAccount") {
-                Some(Value::String(text)) => text.clone(),
-                Some(Value::Object(file)) => Value::Object(file.clone()).to_string(),
-                _ => {
-                    return Err(RpcError::invalid_param(
-                        "fcm",
-                        "fcm.serviceAccount must be the service account key file (object or text).",
-                    ));
-                }
-            };
-            Some(Some(FcmSettings { service_account }))
+    let mut body = Map::new();
+    for name in ["pushProjectId", "apns", "fcm"] {
+        if let Some(value) = params.raw(name) {
+            body.insert(name.to_owned(), value.clone());
         }
-        Some(_) => {
-            return Err(RpcError::invalid_param(
-                "fcm",
-                "The parameter must be an object or null.",
-            ));
-        }
-    };
-    crate::push::check_credentials(
-        apns.as_ref().and_then(Option::as_ref),
-        fcm.as_ref().and_then(Option::as_ref),
-    )?;
-    let change = PushConfigChange {
-        push_project_id: params.optional_string("pushProjectId")?,
-        apns,
-        fcm,
-    };
+    }
+    let change = crate::push::config_change(&body)?;
     let config = context
         .berth
         .update_push_config(context.backend.id, change)
         .await?;
-    Ok(json!({ "config": view_json(&config) }))
-}
-
-fn view_json(config: &PushConfigView) -> Value {
-    json!({
-        "pushProjectId": config.push_project_id,
-        "apns": config.apns.as_ref().map(|apns| json!({
-            "keyId": apns.key_id,
-            "teamId": apns.team_id,
-            "topic": apns.topic,
-            "environment": apns.environment.as_str(),
-        })),
-        "fcm": config.fcm.as_ref().map(|_| json!({ "configured": true })),
-    })
+    Ok(json!({ "config": crate::push::config_json(&config) }))
 }
 
 /// The push project id must be this backend's: an app's `pushProjectId` names where it registered.
