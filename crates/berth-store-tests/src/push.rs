@@ -118,6 +118,40 @@ pub async fn push_configs_are_per_backend_with_unique_project_ids(store: Arc<dyn
         None
     );
     assert_eq!(store.push_config(mine).await.expect("read"), Some(replaced));
+    // Deleting a backend takes its push data with it.
+    store
+        .register_push_token(&registration(theirs, PushProvider::Apns, "gone"), false)
+        .await
+        .expect("register");
+    let sent = store
+        .insert_notification(&notification(theirs, NotificationTarget::All))
+        .await
+        .expect("insert");
+    store
+        .expand_due_notification(Timestamp::from_millis(Timestamp::now().as_millis() + 1), 10)
+        .await
+        .expect("expand");
+    let revision = store
+        .backend(theirs)
+        .await
+        .expect("read")
+        .expect("found")
+        .revision;
+    store
+        .delete_backend(theirs, revision)
+        .await
+        .expect("delete");
+    assert_eq!(
+        store.notification(theirs, sent.id).await.expect("read"),
+        None
+    );
+    assert_eq!(
+        store
+            .push_registration(theirs, PushProvider::Apns, "gone")
+            .await
+            .expect("read"),
+        None
+    );
     let missing = StoredPushConfig {
         backend_id: Uuid::new_v4(),
         push_project_id: "project-3".into(),
