@@ -249,15 +249,18 @@ impl PushRepo for PgStore {
             builder.push(" AND tag = ");
             builder.push_bind(tag.clone());
         }
-        if let Some(states) = &query.states {
-            builder.push(" AND state IN (");
-            let mut separated = builder.separated(", ");
-            for state in states {
-                separated.push_bind(state.as_str());
+        match &query.states {
+            None => {}
+            Some(states) if states.is_empty() => {
+                builder.push(" AND 1 = 0");
             }
-            builder.push(")");
-            if states.is_empty() {
-                builder.push(" AND 0");
+            Some(states) => {
+                builder.push(" AND state IN (");
+                let mut separated = builder.separated(", ");
+                for state in states {
+                    separated.push_bind(state.as_str());
+                }
+                builder.push(")");
             }
         }
         if let Some(platform) = query.platform {
@@ -359,10 +362,12 @@ impl PushRepo for PgStore {
         now: Timestamp,
         batch: u32,
     ) -> StoreResult<Option<(Uuid, i64, u64)>> {
+        // Notifications not started yet go first, so a huge send that is still being expanded does
+        // not hold back a small one that arrives meanwhile.
         let mut transaction = self.pool.begin().await.map_err(store_error)?;
         let due = sqlx::query(
             "SELECT id, backend_id, target::text AS target, platform, provider, build_type, cursor FROM push_notifications \
-             WHERE NOT expanded AND due_at <= $1 ORDER BY due_at, id LIMIT 1 FOR UPDATE SKIP LOCKED",
+             WHERE NOT expanded AND due_at <= $1 ORDER BY started_at IS NOT NULL, due_at, id LIMIT 1 FOR UPDATE SKIP LOCKED",
         )
         .bind(now.as_millis())
         .fetch_optional(&mut *transaction)

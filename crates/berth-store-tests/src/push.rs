@@ -455,6 +455,24 @@ pub async fn push_outbox_expands_in_batches_and_settles_leased_deliveries(store:
             .expect("expand"),
         Some((mine, next.id, 2))
     );
+
+    // A send not started yet is expanded before the rest of one already under way.
+    let big = store.insert_notification(&spec).await.expect("insert");
+    assert_eq!(
+        store
+            .expand_due_notification(at(4), 1)
+            .await
+            .expect("expand"),
+        Some((mine, big.id, 1))
+    );
+    let small = store.insert_notification(&spec).await.expect("insert");
+    assert_eq!(
+        store
+            .expand_due_notification(at(5), 1)
+            .await
+            .expect("expand"),
+        Some((mine, small.id, 1))
+    );
 }
 
 pub async fn push_leases_expire_and_scheduled_notifications_wait(store: Arc<dyn Store>) {

@@ -42,7 +42,8 @@ pub struct PushWorker {
 /// Per batch: each backend's credentials (or why there are none) and each notification's message.
 #[derive(Default)]
 struct BatchContext {
-    credentials: HashMap<Uuid, Option<Arc<PushCredentials>>>,
+    /// `Err` holds why the settings cannot be read (e.g. the secret key changed).
+    credentials: HashMap<Uuid, Result<Option<Arc<PushCredentials>>, String>>,
     messages: HashMap<(Uuid, i64), Option<Arc<NotificationMessage>>>,
 }
 
@@ -196,19 +197,25 @@ impl PushWorker {
             context.credentials.entry(delivery.backend_id)
         {
             let loaded = match self.berth.push_credentials(delivery.backend_id).await {
-                Ok(found) => found.map(Arc::new),
+                Ok(found) => Ok(found.map(Arc::new)),
                 Err(error) => {
                     tracing::warn!(%error, backend = %delivery.backend_id, "push credentials unreadable");
-                    None
+                    Err(format!(
+                        "The backend's push settings cannot be read: {error}"
+                    ))
                 }
             };
             slot.insert(loaded);
         }
-        let credentials = context
-            .credentials
-            .get(&delivery.backend_id)
-            .cloned()
-            .flatten();
+        let credentials = match context.credentials.get(&delivery.backend_id) {
+            Some(Ok(credentials)) => credentials.clone(),
+            Some(Err(reason)) => {
+                return Err(DeliveryResult::Failed {
+                    reason: reason.clone(),
+                });
+            }
+            None => None,
+        };
         let missing = |provider: &str| DeliveryResult::Failed {
             reason: format!("The backend has no {provider} settings."),
         };
