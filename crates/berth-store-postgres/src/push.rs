@@ -378,7 +378,7 @@ impl PushRepo for PgStore {
         };
         let id: i64 = due.try_get("id").map_err(store_error)?;
         let backend_id: Uuid = due.try_get("backend_id").map_err(store_error)?;
-        let target: NotificationTarget = from_json(&due, "target")?;
+        let target: StoreResult<NotificationTarget> = from_json(&due, "target");
         let platform: Option<String> = due.try_get("platform").map_err(store_error)?;
         let provider: Option<String> = due.try_get("provider").map_err(store_error)?;
         let build_type: Option<String> = due.try_get("build_type").map_err(store_error)?;
@@ -407,7 +407,24 @@ impl PushRepo for PgStore {
             insert.push(" AND r.build_type = ");
             insert.push_bind(build_type);
         }
-        push_target(&mut insert, &target, backend_id)?;
+        // A target that cannot be read any more (never accepted so) ends this notification with an
+        // error instead of blocking every later one.
+        if let Err(error) = target.and_then(|target| push_target(&mut insert, &target, backend_id))
+        {
+            sqlx::query(
+                "UPDATE push_notifications SET expanded = true, state = 'error', finished_at = $3, error = $4 \
+                 WHERE backend_id = $1 AND id = $2",
+            )
+            .bind(backend_id)
+            .bind(id)
+            .bind(now.as_millis())
+            .bind(format!("The targets cannot be resolved: {error}"))
+            .execute(&mut *transaction)
+            .await
+            .map_err(store_error)?;
+            transaction.commit().await.map_err(store_error)?;
+            return Ok(Some((backend_id, id, 0)));
+        }
         insert.push(" ORDER BY r.seq LIMIT ");
         insert.push_bind(i64::from(batch));
         insert.push(" ON CONFLICT DO NOTHING RETURNING registration_seq");

@@ -586,4 +586,37 @@ pub async fn push_leases_expire_and_scheduled_notifications_wait(store: Arc<dyn 
             .expect("expand"),
         None
     );
+
+    // A target that cannot be resolved ends its notification with an error; later ones still run.
+    let broken = store
+        .insert_notification(&notification(
+            mine,
+            NotificationTarget::UserQuery {
+                query: "team ==".into(),
+                binds: vec![],
+            },
+        ))
+        .await
+        .expect("insert");
+    assert_eq!(
+        store
+            .expand_due_notification(at(7_200_001), 10)
+            .await
+            .expect("expand"),
+        Some((mine, broken.id, 0))
+    );
+    let failed = store
+        .notification(mine, broken.id)
+        .await
+        .expect("read")
+        .expect("found");
+    assert_eq!(failed.state, NotificationState::Error);
+    assert!(failed.error.is_some() && failed.finished_at.is_some());
+    assert_eq!(
+        store
+            .expand_due_notification(at(7_200_002), 10)
+            .await
+            .expect("expand"),
+        None
+    );
 }
