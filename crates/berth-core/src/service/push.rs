@@ -327,6 +327,9 @@ impl Berth {
                 }
             }
         }
+        if let Some(build_type) = &notification.build_type {
+            crate::push::check_build_type(&mut problems, "buildType", build_type);
+        }
         if let Some(tag) = &notification.spec_tag() {
             problems.check_length("tag", tag, 255);
         }

@@ -218,6 +218,40 @@ async fn sends_target_devices_users_and_user_queries() {
         (status["numTarget"].as_u64(), status["numPushed"].as_u64()),
         (Some(0), Some(0))
     );
+
+    // `buildType` picks the devices of that build (debug builds use the APNs sandbox).
+    let debug_token = apns_token(13);
+    let (code, _) = rig
+        .register(
+            &project,
+            &[
+                ("platform", "ios"),
+                ("deviceId", "debug-device"),
+                ("deviceToken", &debug_token),
+                ("buildType", "debug"),
+            ],
+        )
+        .await;
+    assert_eq!(code, 200);
+    let before = rig.apns.deliveries().len();
+    let status = rig
+        .send_and_wait(backend, json!({"pushProjectId": project, "platform": "ios", "buildType": "debug", "message": "dev"}))
+        .await;
+    assert_eq!(status["numTarget"], 1, "{status}");
+    assert_eq!(tokens_after(before), vec![debug_token]);
+    let status = rig
+        .send_and_wait(backend, json!({"pushProjectId": project, "platform": "ios", "buildType": "release", "message": "prod"}))
+        .await;
+    assert_eq!(status["numTarget"], 3, "{status}");
+    let response = rig
+        .server
+        .manage(
+            backend,
+            "Push.send",
+            json!({"pushProjectId": project, "platform": "ios", "buildType": "beta"}),
+        )
+        .await;
+    assert_rpc_error(&response, -32602, Some("buildType"));
 }
 
 #[tokio::test]
