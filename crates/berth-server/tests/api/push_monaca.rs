@@ -292,6 +292,33 @@ async fn retries_temporary_failures_and_stops_sending_to_dead_tokens() {
     assert_eq!(status["numPushed"], 1, "{status}");
     assert_eq!(rig.fcm.deliveries().len(), 1);
 
+    // A permanent refusal (400) is not retried, and the token stays valid.
+    let requests = rig.fcm.requests();
+    rig.fcm.fail_next(1, 400, None);
+    let status = rig
+        .send_and_wait(
+            backend,
+            json!({"pushProjectId": project, "platform": "android", "message": "refused"}),
+        )
+        .await;
+    assert_eq!(
+        (status["numPushed"].as_u64(), status["numFailed"].as_u64()),
+        (Some(0), Some(1)),
+        "{status}"
+    );
+    assert_eq!(
+        rig.fcm.requests(),
+        requests + 1,
+        "no retry for a permanent error"
+    );
+    let status = rig
+        .send_and_wait(
+            backend,
+            json!({"pushProjectId": project, "platform": "android", "message": "again"}),
+        )
+        .await;
+    assert_eq!(status["numPushed"], 1, "{status}");
+
     // A dead token fails without retry and is left out of later sends.
     rig.apns.mark_dead(&apns_token(20));
     let requests = rig.apns.requests();
