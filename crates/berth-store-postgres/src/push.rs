@@ -292,9 +292,10 @@ impl PushRepo for PgStore {
                 NotificationOrder::CreatedOn => "created_at",
                 NotificationOrder::ProcessedOn => "finished_at",
             };
+            // Missing values sort first ascending, as in SQLite.
             let direction = match direction {
-                SortDirection::Ascending => "ASC",
-                SortDirection::Descending => "DESC",
+                SortDirection::Ascending => "ASC NULLS FIRST",
+                SortDirection::Descending => "DESC NULLS LAST",
             };
             builder.push(format!("{column} {direction}, "));
         }

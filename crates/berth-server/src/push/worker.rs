@@ -140,6 +140,7 @@ impl PushWorker {
         let mut context = BatchContext::default();
         let mut tasks = JoinSet::new();
         let mut settled = Vec::with_capacity(claimed.len());
+        let mut spawned = Vec::with_capacity(claimed.len());
         for delivery in claimed {
             let credentials = match self.credentials(&mut context, &delivery).await {
                 Ok(credentials) => credentials,
@@ -159,6 +160,7 @@ impl PushWorker {
                 PushProvider::Apns => self.apns_slots.clone(),
                 PushProvider::Fcm => self.fcm_slots.clone(),
             };
+            spawned.push(delivery.clone());
             let client = self.client.clone();
             let retry = self.settings.retry;
             tasks.spawn(async move {
@@ -178,11 +180,35 @@ impl PushWorker {
                 SettledDelivery { delivery, result }
             });
         }
-        while let Some(joined) = tasks.join_next().await {
-            match joined {
-                Ok(item) => settled.push(item),
+        // The batch must be recorded while this node still holds it: sends still running when most of
+        // the lease is gone are abandoned and retried, so no other node takes them over meanwhile.
+        let deadline = tokio::time::Instant::now() + self.settings.lease.mul_f64(0.8);
+        loop {
+            match tokio::time::timeout_at(deadline, tasks.join_next()).await {
+                Ok(Some(Ok(item))) => settled.push(item),
                 // A panicking send leaves its delivery leased; the lease expiry brings it back.
-                Err(error) => tracing::error!(%error, "push send task failed"),
+                Ok(Some(Err(error))) => tracing::error!(%error, "push send task failed"),
+                Ok(None) => break,
+                Err(_) => {
+                    tasks.abort_all();
+                    let done: std::collections::HashSet<(Uuid, i64, i64)> =
+                        settled.iter().map(|s| key(&s.delivery)).collect();
+                    for delivery in spawned {
+                        if !done.contains(&key(&delivery)) {
+                            let timed_out = DeliveryOutcome::Retry {
+                                after: None,
+                                reason: "the provider did not answer within the lease".into(),
+                            };
+                            let result =
+                                result_of(timed_out, delivery.attempts, &self.settings.retry);
+                            settled.push(SettledDelivery { delivery, result });
+                        }
+                    }
+                    tracing::warn!(
+                        "push: sends still running near the end of the lease were abandoned for a retry"
+                    );
+                    break;
+                }
             }
         }
         settled
@@ -264,6 +290,14 @@ impl PushWorker {
                 reason: "The notification is gone.".into(),
             })
     }
+}
+
+fn key(delivery: &ClaimedDelivery) -> (Uuid, i64, i64) {
+    (
+        delivery.backend_id,
+        delivery.notification_id,
+        delivery.registration_seq,
+    )
 }
 
 /// What to record for a provider's answer: retries are scheduled with backoff (at least the

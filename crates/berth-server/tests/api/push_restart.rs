@@ -192,3 +192,39 @@ async fn two_nodes_deliver_each_device_once_and_fire_a_schedule_once() {
     }
     assert_eq!(rig.apns.deliveries().len(), 400, "the schedule fired once");
 }
+
+#[tokio::test]
+async fn a_provider_silent_for_the_whole_lease_is_retried_then_given_up() {
+    let rig = PushRig::start_with(&[
+        ("BERTH_PUSH_LEASE_SECONDS", "1"),
+        ("BERTH_PUSH_MAX_ATTEMPTS", "2"),
+    ])
+    .await;
+    let app = rig.server.app("PushSilent").await;
+    let project = rig.configure(&app.backend).await;
+    rig.register_ios(&project, "device-1", &apns_token(9000))
+        .await;
+    // Every answer comes after the lease would have run out.
+    rig.apns.set_latency(Duration::from_millis(1500));
+    let status = rig
+        .send_and_wait(
+            &app.backend,
+            json!({"pushProjectId": project, "platform": "ios", "message": "slow"}),
+        )
+        .await;
+    assert_eq!(
+        (status["numPushed"].as_u64(), status["numFailed"].as_u64()),
+        (Some(0), Some(1)),
+        "{status}"
+    );
+    assert!(rig.server.log().contains("abandoned for a retry"));
+
+    rig.apns.set_latency(Duration::ZERO);
+    let status = rig
+        .send_and_wait(
+            &app.backend,
+            json!({"pushProjectId": project, "platform": "ios", "message": "fast"}),
+        )
+        .await;
+    assert_eq!(status["numPushed"], 1, "{status}");
+}
