@@ -567,6 +567,23 @@ async fn scheduled_notifications_wait_fire_once_list_and_cancel() {
         ids(&list("?sendOnOrAfter=2099-01-01T00:00:00.000Z").await),
         vec![later["id"].clone()]
     );
+    // A notification without sendOn sorts first ascending and last descending, on either store.
+    assert_eq!(
+        ids(&list("?orderBy=sendOn").await),
+        vec![
+            now["id"].clone(),
+            scheduled["id"].clone(),
+            later["id"].clone()
+        ]
+    );
+    assert_eq!(
+        ids(&list("?orderBy=sendOn:desc").await),
+        vec![
+            later["id"].clone(),
+            scheduled["id"].clone(),
+            now["id"].clone()
+        ]
+    );
     let page = list("?orderBy=id:desc&limit=1").await;
     assert_eq!(
         (page["hasMore"].as_bool(), page["count"].as_u64()),
