@@ -330,12 +330,13 @@ impl Berth {
         if let Some(build_type) = &notification.build_type {
             crate::push::check_build_type(&mut problems, "buildType", build_type);
         }
-        if let Some(tag) = &notification.spec_tag() {
+        if let Some(tag) = &notification.tag {
             problems.check_length("tag", tag, 255);
         }
         let message_size = serde_json::to_vec(&notification.message)
             .map(|bytes| bytes.len())
             .unwrap_or(usize::MAX);
+        // Each provider gets part of the message; twice a provider's limit bounds the whole.
         if message_size > PAYLOAD_MAX * 2 {
             problems.add(
                 "payload",
@@ -422,12 +423,6 @@ impl Berth {
             .store
             .settle_deliveries(owner, settled, Timestamp::now())
             .await?)
-    }
-}
-
-impl NewNotification {
-    fn spec_tag(&self) -> Option<&str> {
-        self.tag.as_deref()
     }
 }
 
