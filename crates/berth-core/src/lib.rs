@@ -13,6 +13,8 @@ pub mod monaql;
 pub mod page;
 pub mod password;
 pub mod precondition;
+pub mod push;
+pub mod sealed;
 pub mod secret;
 pub mod service;
 pub mod storage;

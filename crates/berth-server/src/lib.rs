@@ -5,4 +5,5 @@ pub mod config;
 pub mod http;
 pub mod mail;
 pub mod migrate;
+pub mod push;
 pub mod startup;

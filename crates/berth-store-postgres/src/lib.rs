@@ -16,6 +16,7 @@ pub mod monaql;
 mod nul;
 mod oracle_storage;
 mod paging;
+mod push;
 mod redact;
 mod roles;
 mod settings;

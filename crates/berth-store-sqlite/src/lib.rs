@@ -12,6 +12,7 @@ mod keys;
 pub mod monaql;
 mod oracle_storage;
 mod paging;
+mod push;
 mod roles;
 mod settings;
 mod transfer;

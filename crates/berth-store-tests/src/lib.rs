@@ -10,6 +10,7 @@ mod appdata;
 mod backends;
 mod keys;
 mod oracle_storage;
+mod push;
 mod roles;
 mod settings;
 
@@ -19,6 +20,7 @@ pub use appdata::*;
 pub use backends::*;
 pub use keys::*;
 pub use oracle_storage::*;
+pub use push::*;
 pub use roles::*;
 pub use settings::*;
 
@@ -63,6 +65,10 @@ macro_rules! conformance_tests {
             analytics_events_are_kept_in_order_per_backend,
             storage_collections_round_trip_link_and_purge,
             storage_objects_are_kept_per_backend_and_owner,
+            push_configs_are_per_backend_with_unique_project_ids,
+            push_registrations_move_and_are_removed,
+            push_outbox_expands_in_batches_and_settles_leased_deliveries,
+            push_leases_expire_and_scheduled_notifications_wait,
         );
     };
     (@stories $make_store:expr; $($story:ident),* $(,)?) => {

@@ -8,6 +8,7 @@ mod backends;
 mod collections;
 mod keys;
 mod oracle;
+mod push;
 mod roles;
 mod storage;
 mod users;
@@ -21,6 +22,7 @@ pub use backends::CreatedBackend;
 pub use collections::{CollectionConfig, ItemOwner, MAX_INDEXED_PROPERTIES};
 pub use keys::CreatedManagementKey;
 pub use oracle::{ACCESS_TOKEN_SECONDS, Grant, OAuthError, PlatformCaller, decode_basic};
+pub use push::{DeviceRegistration, PushConfigChange, PushConfigView};
 pub use roles::ROLE_NAME_MAX;
 pub use storage::{
     ANONYMOUS_ACTOR, CollectionChanges, CollectionDraft, DEFAULT_CONTENT_TYPE,
@@ -38,6 +40,7 @@ pub struct Berth {
     mail: Option<Arc<dyn MailTransport>>,
     /// Largest Oracle storage object, in bytes.
     object_size_limit: u64,
+    secret_key: Option<crate::sealed::SecretKey>,
 }
 
 impl Berth {
@@ -46,6 +49,7 @@ impl Berth {
             store,
             mail: None,
             object_size_limit: DEFAULT_OBJECT_SIZE_LIMIT,
+            secret_key: None,
         }
     }
 
@@ -63,6 +67,12 @@ impl Berth {
 
     pub fn object_size_limit(&self) -> u64 {
         self.object_size_limit
+    }
+
+    /// Seals secrets that must be read back (push provider keys) with `key`.
+    pub fn with_secret_key(mut self, key: crate::sealed::SecretKey) -> Self {
+        self.secret_key = Some(key);
+        self
     }
 
     pub fn store(&self) -> &Arc<dyn Store> {

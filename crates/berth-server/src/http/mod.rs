@@ -64,6 +64,14 @@ pub fn router(state: AppState) -> Router {
             "/manage/json-rpc/{backend_id}",
             post(monaca::manage::handle).layer(DefaultBodyLimit::max(monaca::manage::BODY_LIMIT)),
         )
+        .route(
+            "/v1/push/register/{push_project_id}",
+            post(monaca::push_register::register).layer(DefaultBodyLimit::max(64 * 1024)),
+        )
+        .route(
+            "/v1/push/unregister/{push_project_id}",
+            post(monaca::push_register::unregister).layer(DefaultBodyLimit::max(64 * 1024)),
+        )
         .fallback(no_such_endpoint)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(CatchPanicLayer::custom(panic_response))

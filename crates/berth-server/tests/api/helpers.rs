@@ -140,7 +140,10 @@ impl TestServer {
                 }
                 if Instant::now() > deadline {
                     let _ = child.kill();
-                    panic!("berth did not stop within 20 s of SIGTERM");
+                    panic!(
+                        "berth did not stop within 20 s of SIGTERM; its log:\n{}",
+                        self.log()
+                    );
                 }
                 std::thread::sleep(Duration::from_millis(20));
             }
@@ -153,6 +156,11 @@ impl TestServer {
             let _ = child.kill();
             let _ = child.wait();
         }
+    }
+
+    /// Removes `dir` when this server is dropped (a server started with `start_with`).
+    pub fn adopt_dir(&mut self, dir: tempfile::TempDir) {
+        self._dir = Some(dir);
     }
 
     /// Keeps the data folder when the server is dropped (for restarts in another `TestServer`).

@@ -8,6 +8,7 @@ pub mod backends;
 pub mod collections;
 pub mod keys;
 pub mod list_query;
+pub mod push;
 pub mod representation;
 pub mod roles;
 pub mod users;
@@ -60,6 +61,10 @@ pub fn router() -> Router<AppState> {
         .route(
             "/mobilebackends/{id}/appconfig",
             get(appconfig::get).put(appconfig::put),
+        )
+        .route(
+            "/mobilebackends/{id}/notifications/profile",
+            get(push::get).put(push::put),
         )
         .route(
             "/mobilebackends/{id}/roles",
