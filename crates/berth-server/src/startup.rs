@@ -41,6 +41,17 @@ pub struct ServeArgs {
         value_parser = clap::value_parser!(u64).range(1..=2_147_483_647)
     )]
     pub max_object_size: u64,
+    /// Reverse proxies or load balancers (IP addresses or CIDR ranges, comma-separated) whose
+    /// X-Forwarded-For header names the client; login limits and key IP ranges then judge that
+    /// address. Without it, the connection's address counts and the header is ignored.
+    #[arg(
+        long,
+        env = "BERTH_TRUSTED_PROXIES",
+        value_delimiter = ',',
+        value_parser = crate::http::forwarded::parse_trusted_proxy
+    )]
+    pub trusted_proxies: Vec<ipnet::IpNet>,
+
     #[command(flatten)]
     pub push: crate::push::PushArgs,
 }
@@ -163,8 +174,15 @@ pub async fn serve(args: &ServeArgs, storage: &StorageArgs) -> Result<(), ServeE
             .run(push_stopped),
     );
 
+    if !args.trusted_proxies.is_empty() {
+        tracing::info!(
+            "X-Forwarded-For names the client when sent by {:?} (--trusted-proxies)",
+            args.trusted_proxies
+        );
+    }
     let app = http::router(AppState {
         berth: berth.clone(),
+        trusted_proxies: args.trusted_proxies.clone().into(),
     });
     let served = axum::serve(
         listener,

@@ -7,6 +7,7 @@ mod backends;
 mod cli;
 mod console;
 mod errors;
+mod forwarded;
 mod helpers;
 mod keys;
 mod mail;
