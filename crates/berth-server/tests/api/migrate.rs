@@ -74,7 +74,7 @@ async fn an_embedded_installation_moves_to_postgresql_whole() {
         json!({ "name": "welcome", "subject": "Hi %NAME%", "body": "Welcome, %NAME%!" }),
     )
     .await;
-    let mut fern = Device::new(&old, &app);
+    let mut fern = Device::new(old, &app);
     let registered = fern
         .ok(
             "User.register",
@@ -105,7 +105,7 @@ async fn an_embedded_installation_moves_to_postgresql_whole() {
         json!({ "userOid": fern_oid, "templateName": "welcome", "substituteParams": { "NAME": "Fern" }, "options": { "emailPropertyName": "email" } }),
     )
     .await;
-    let mut stranger = Device::new(&old, &app);
+    let mut stranger = Device::new(old, &app);
     let failed = stranger
         .call(
             "User.login",
