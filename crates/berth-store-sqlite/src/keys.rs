@@ -88,9 +88,16 @@ impl ManagementKeyRepo for SqliteStore {
         Ok(())
     }
 
-    async fn management_key_by_hash(&self, key_hash: &str) -> StoreResult<Option<ManagementKey>> {
-        let sql = format!("SELECT {KEY_COLUMNS} FROM management_keys WHERE key_hash = $1");
+    async fn management_key_by_hash(
+        &self,
+        backend_id: Uuid,
+        key_hash: &str,
+    ) -> StoreResult<Option<ManagementKey>> {
+        let sql = format!(
+            "SELECT {KEY_COLUMNS} FROM management_keys WHERE backend_id = $1 AND key_hash = $2"
+        );
         sqlx::query_as::<_, KeyRow>(sqlx::AssertSqlSafe(sql))
+            .bind(backend_id.to_string())
             .bind(key_hash)
             .fetch_optional(&self.reader)
             .await

@@ -116,7 +116,7 @@ pub async fn delete_backend_checks_the_revision_and_takes_its_keys(store: Arc<dy
     assert!(store.backend(backend.id).await.expect("read").is_none());
     assert!(
         store
-            .management_key_by_hash(&key.key_hash)
+            .management_key_by_hash(backend.id, &key.key_hash)
             .await
             .expect("read")
             .is_none()

@@ -40,17 +40,25 @@ pub async fn management_keys_belong_to_one_backend(store: Arc<dyn Store>) {
     );
     assert_eq!(
         store
-            .management_key_by_hash(&foreign.key_hash)
+            .management_key_by_hash(theirs.id, &foreign.key_hash)
             .await
             .expect("lookup"),
         Some(foreign.clone())
+    );
+    assert_eq!(
+        store
+            .management_key_by_hash(mine.id, &foreign.key_hash)
+            .await
+            .expect("lookup"),
+        None,
+        "another backend's key opens nothing here"
     );
 
     let cross = store.delete_management_key(mine.id, foreign.id).await;
     assert!(matches!(cross, Err(StoreError::NotFound)), "{cross:?}");
     assert!(
         store
-            .management_key_by_hash(&foreign.key_hash)
+            .management_key_by_hash(theirs.id, &foreign.key_hash)
             .await
             .expect("lookup")
             .is_some()
@@ -66,7 +74,7 @@ pub async fn management_keys_belong_to_one_backend(store: Arc<dyn Store>) {
     );
     assert!(
         store
-            .management_key_by_hash(&first.key_hash)
+            .management_key_by_hash(mine.id, &first.key_hash)
             .await
             .expect("lookup")
             .is_none()

@@ -87,14 +87,11 @@ impl Berth {
     ) -> Result<Option<(Backend, ManagementKey)>> {
         let Some(key) = self
             .store
-            .management_key_by_hash(&hash_secret(presented))
+            .management_key_by_hash(backend_id, &hash_secret(presented))
             .await?
         else {
             return Ok(None);
         };
-        if key.backend_id != backend_id {
-            return Ok(None);
-        }
         Ok(self
             .store
             .backend(backend_id)

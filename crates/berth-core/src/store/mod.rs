@@ -58,7 +58,13 @@ pub trait ManagementKeyRepo: Send + Sync {
     /// `NotFound` unless the key exists *and* belongs to `backend_id`.
     async fn delete_management_key(&self, backend_id: Uuid, key_id: Uuid) -> StoreResult<()>;
 
-    async fn management_key_by_hash(&self, key_hash: &str) -> StoreResult<Option<ManagementKey>>;
+    /// The key of `backend_id` with this hash; the backend id comes first so the lookup stays on
+    /// one shard when the table is distributed by backend (docs/scaling.md).
+    async fn management_key_by_hash(
+        &self,
+        backend_id: Uuid,
+        key_hash: &str,
+    ) -> StoreResult<Option<ManagementKey>>;
 }
 
 /// Installation-wide values, such as the digest of the operator token.
