@@ -9,6 +9,7 @@ mod collections;
 mod keys;
 mod oracle;
 mod roles;
+mod stats;
 mod users;
 
 use std::sync::Arc;
@@ -21,6 +22,7 @@ pub use collections::{CollectionConfig, ItemOwner, MAX_INDEXED_PROPERTIES};
 pub use keys::CreatedManagementKey;
 pub use oracle::{ACCESS_TOKEN_SECONDS, Grant, OAuthError, PlatformCaller, decode_basic};
 pub use roles::ROLE_NAME_MAX;
+pub use stats::BackendCounts;
 pub use users::{CredentialRules, UserChanges};
 
 use crate::store::Store;

@@ -8,6 +8,7 @@ pub mod openapi;
 pub mod oracle;
 pub mod oracle_error;
 pub mod tools;
+pub mod traffic;
 
 use std::any::Any;
 
@@ -51,10 +52,11 @@ pub fn router(state: AppState) -> Router {
                 .layer(monaca_cors())
                 .layer(DefaultBodyLimit::max(monaca::app::BODY_LIMIT)),
         );
+    let traffic = traffic::Traffic::default();
     Router::new()
         .route("/health", get(health))
         .route("/openapi.json", get(openapi::serve))
-        .merge(console::router())
+        .merge(console::router(state.clone(), traffic.clone()))
         .nest("/mobile/tools/1.0", tools)
         .route("/json-rpc/{backend_id}", app_api)
         .merge(oracle::router().layer(DefaultBodyLimit::max(TOOLS_BODY_LIMIT)))
@@ -65,6 +67,7 @@ pub fn router(state: AppState) -> Router {
         .fallback(no_such_endpoint)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(CatchPanicLayer::custom(panic_response))
+        .layer(middleware::from_fn_with_state(traffic, traffic::count))
         .layer(middleware::from_fn(context::with_request_context))
         .with_state(state)
 }
