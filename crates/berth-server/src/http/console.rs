@@ -17,8 +17,55 @@ use super::tools::parse_id;
 use super::traffic::{self, Minute, Traffic};
 
 const INDEX_HTML: &str = include_str!("console_assets/index.html");
-const APP_JS: &str = include_str!("console_assets/app.js");
-const STYLE_CSS: &str = include_str!("console_assets/style.css");
+
+const JAVASCRIPT: &str = "text/javascript; charset=utf-8";
+
+/// Every file under `/console/`, embedded at build time: path, content type, body.
+const ASSETS: &[(&str, &str, &str)] = &[
+    ("app.js", JAVASCRIPT, include_str!("console_assets/app.js")),
+    ("api.js", JAVASCRIPT, include_str!("console_assets/api.js")),
+    ("dom.js", JAVASCRIPT, include_str!("console_assets/dom.js")),
+    (
+        "pages/backends.js",
+        JAVASCRIPT,
+        include_str!("console_assets/pages/backends.js"),
+    ),
+    (
+        "pages/backend.js",
+        JAVASCRIPT,
+        include_str!("console_assets/pages/backend.js"),
+    ),
+    (
+        "pages/collections.js",
+        JAVASCRIPT,
+        include_str!("console_assets/pages/collections.js"),
+    ),
+    (
+        "pages/users.js",
+        JAVASCRIPT,
+        include_str!("console_assets/pages/users.js"),
+    ),
+    (
+        "pages/activity.js",
+        JAVASCRIPT,
+        include_str!("console_assets/pages/activity.js"),
+    ),
+    (
+        "pages/push.js",
+        JAVASCRIPT,
+        include_str!("console_assets/pages/push.js"),
+    ),
+    (
+        "favicon.svg",
+        "image/svg+xml",
+        include_str!("console_assets/favicon.svg"),
+    ),
+    (
+        "style.css",
+        "text/css; charset=utf-8",
+        include_str!("console_assets/style.css"),
+    ),
+];
 
 /// The page itself must never be framed by another site, and only loads what this server serves.
 const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; frame-ancestors 'none'; base-uri 'none'";
@@ -41,14 +88,19 @@ pub fn router(state: AppState, traffic: Traffic) -> Router<AppState> {
             "/console/",
             get(|| async { asset("text/html; charset=utf-8", INDEX_HTML) }),
         )
-        .route(
-            "/console/app.js",
-            get(|| async { asset("text/javascript; charset=utf-8", APP_JS) }),
+        .route("/console/{*file}", get(embedded_file))
+}
+
+async fn embedded_file(axum::extract::Path(file): axum::extract::Path<String>) -> Response {
+    match ASSETS.iter().find(|(path, _, _)| *path == file) {
+        Some((_, content_type, body)) => asset(content_type, body),
+        None => (
+            axum::http::StatusCode::NOT_FOUND,
+            [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+            "No such console file.",
         )
-        .route(
-            "/console/style.css",
-            get(|| async { asset("text/css; charset=utf-8", STYLE_CSS) }),
-        )
+            .into_response(),
+    }
 }
 
 fn asset(content_type: &'static str, body: &'static str) -> Response {

@@ -103,17 +103,24 @@ mod tests {
     #[test]
     fn counts_per_minute_and_fills_quiet_minutes() {
         let traffic = Traffic::default();
-        let base = 1_800_000_000 - 1_800_000_000 % 60;
+        // A minute boundary (1_800_000_000 is a multiple of 60).
+        let base = 1_800_000_000;
         traffic.record(200, base + 1);
         traffic.record(404, base + 59);
         traffic.record(503, base + 120);
         let hour = traffic.last_hour(base + 130);
         assert_eq!(hour.len(), MINUTES_KEPT);
         let last = hour[MINUTES_KEPT - 1];
-        assert_eq!((last.start, last.requests, last.server_errors), (base + 120, 1, 1));
+        assert_eq!(
+            (last.start, last.requests, last.server_errors),
+            (base + 120, 1, 1)
+        );
         assert_eq!(hour[MINUTES_KEPT - 2].requests, 0);
         let first = hour[MINUTES_KEPT - 3];
-        assert_eq!((first.start, first.requests, first.client_errors), (base, 2, 1));
+        assert_eq!(
+            (first.start, first.requests, first.client_errors),
+            (base, 2, 1)
+        );
     }
 
     #[test]
@@ -122,10 +129,7 @@ mod tests {
         for minute in 0..(MINUTES_KEPT as u64 + 10) {
             traffic.record(200, minute * 60);
         }
-        assert_eq!(
-            traffic.minutes.lock().expect("lock").len(),
-            MINUTES_KEPT
-        );
+        assert_eq!(traffic.minutes.lock().expect("lock").len(), MINUTES_KEPT);
         let hour = traffic.last_hour((MINUTES_KEPT as u64 + 9) * 60);
         assert!(hour.iter().all(|minute| minute.requests == 1));
     }
