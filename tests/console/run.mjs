@@ -13,6 +13,8 @@ import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
+import { startFakeFcm } from "./fake-fcm.mjs";
+
 const here = dirname(fileURLToPath(import.meta.url));
 const repo = resolve(here, "../..");
 const targetDir = process.env.CARGO_TARGET_DIR ? resolve(repo, process.env.CARGO_TARGET_DIR) : join(repo, "target");
@@ -22,16 +24,27 @@ if (!existsSync(binary)) {
   process.exit(2);
 }
 
+// Push goes to a local FCM stand-in, and the worker looks for work often, so a send lands at once.
+const fcm = await startFakeFcm();
 const dataDir = mkdtempSync(join(tmpdir(), "berth-console-e2e-"));
 const token = `console-e2e-${randomBytes(16).toString("hex")}`;
 const server = spawn(binary, ["serve", "--listen", "127.0.0.1:0", "--data-dir", join(dataDir, "data")], {
-  env: { ...process.env, BERTH_ADMIN_TOKEN: token, BERTH_DATABASE_URL: "", RUST_LOG: "info" },
+  env: {
+    ...process.env,
+    BERTH_ADMIN_TOKEN: token,
+    BERTH_DATABASE_URL: "",
+    BERTH_FCM_URL: `${fcm.url}/`,
+    BERTH_FCM_TOKEN_URL: `${fcm.url}/token`,
+    BERTH_PUSH_POLL_MS: "50",
+    RUST_LOG: "info",
+  },
   stdio: ["ignore", "ignore", "pipe"],
 });
 let serverLog = "";
 
 function cleanUp() {
   server.kill("SIGTERM");
+  fcm.close();
   rmSync(dataDir, { recursive: true, force: true });
 }
 
@@ -60,7 +73,14 @@ const specs = readdirSync(join(here, "specs"))
   .sort()
   .map((name) => join(here, "specs", name));
 const tests = spawn(process.execPath, ["--test", "--test-concurrency=1", "--test-reporter=spec", ...specs], {
-  env: { ...process.env, BERTH_URL: address, BERTH_ADMIN_TOKEN: token, BERTH_SCREENSHOTS: screenshots },
+  env: {
+    ...process.env,
+    BERTH_URL: address,
+    BERTH_ADMIN_TOKEN: token,
+    BERTH_SCREENSHOTS: screenshots,
+    FAKE_FCM_URL: fcm.url,
+    FAKE_FCM_SERVICE_ACCOUNT: JSON.stringify(fcm.serviceAccount),
+  },
   stdio: "inherit",
 });
 const code = await new Promise((done) => tests.on("exit", (exitCode) => done(exitCode ?? 1)));

@@ -41,6 +41,8 @@ export async function screenshot(page, name) {
   const folder = process.env.BERTH_SCREENSHOTS;
   if (!folder) return;
   mkdirSync(folder, { recursive: true });
+  // The status toast would cover part of the page in a full-page picture.
+  await page.evaluate(() => { document.getElementById("message").textContent = ""; });
   await page.screenshot({ path: join(folder, `${name}.png`), fullPage: true });
 }
 
@@ -49,4 +51,15 @@ export async function signIn(page) {
   await page.fill("#token", TOKEN);
   await page.click("#sign-in-form button[type=submit]");
   await page.waitForSelector("#create-form");
+}
+
+/** Whether the server delivers push: its Management API knows `Push.getConfig`. */
+export async function serverHasPush(backendId) {
+  const response = await fetch(`${BASE}/manage/json-rpc/${backendId}`, {
+    method: "POST",
+    headers: { Authorization: `Bearer ${TOKEN}`, "Content-Type": "application/json" },
+    body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "Push.getConfig" }),
+  });
+  const answer = await response.json();
+  return answer.error?.code !== -32601;
 }

@@ -169,7 +169,7 @@ export async function compose(page, context) {
           ? h("span.badge.danger", { title: error.message }, "unknown")
           : h(`span.badge.${status.status === "finish" ? (status.numFailed ? "warn" : "ok") : "wait"}`, { dataset: { status: status.status } }, status.status),
         status ? String(status.numTarget ?? "…") : "",
-        status ? h("span.delivered", {}, String(status.numPushed ?? 0)) : "",
+        status ? h("span.pushed-count", {}, String(status.numPushed ?? 0)) : "",
         status ? String(status.numFailed ?? 0) : "",
       ]),
     ));
