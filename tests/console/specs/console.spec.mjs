@@ -20,6 +20,8 @@ describe("Berth console", () => {
 
   test("refuses a wrong admin token and signs in with the right one", async () => {
     await page.goto(`${BASE}/console/`);
+    await page.waitForSelector("#sign-in-form");
+    assert.equal(await page.isVisible("#sign-out"), false);
     await screenshot(page, "sign-in");
     await page.fill("#token", "not-the-token");
     await page.click("#sign-in-form button[type=submit]");
@@ -124,6 +126,31 @@ describe("Berth console", () => {
     await screenshot(page, "users");
   });
 
+  test("changes the app settings and shows the analytics and mail pages", async () => {
+    await page.click("nav.tabs a:has-text('Settings')");
+    await page.waitForSelector("#settings-form");
+    await page.fill("#settings-form input[name=minPasswordLength]", "9");
+    await page.uncheck("#settings-form input[name=registrationOpen]");
+    await page.click("#settings-form button[type=submit]");
+    await page.waitForSelector("#message.ok");
+    await page.reload();
+    await page.waitForSelector("#settings-form");
+    assert.equal(await page.inputValue("#settings-form input[name=minPasswordLength]"), "9");
+    assert.equal(await page.isChecked("#settings-form input[name=registrationOpen]"), false);
+    // Out of range: refused with the reason, nothing stored.
+    await page.fill("#settings-form input[name=minPasswordLength]", "-3");
+    await page.click("#settings-form button[type=submit]");
+    await page.waitForSelector("#message.error");
+    await page.reload();
+    await page.waitForSelector("#settings-form");
+    assert.equal(await page.inputValue("#settings-form input[name=minPasswordLength]"), "9");
+
+    await page.click("nav.tabs a:has-text('Analytics')");
+    await page.waitForSelector("text=No events yet");
+    await page.click("nav.tabs a:has-text('Mail outbox')");
+    await page.waitForSelector("text=The outbox is empty.");
+  });
+
   test("shows the counts and this node's traffic", async () => {
     await page.click("nav.tabs a:has-text('Overview')");
     await page.waitForSelector(".tiles");
@@ -139,6 +166,15 @@ describe("Berth console", () => {
     const hour = Number(summary.match(/(\d+) in the last hour/)[1]);
     assert.ok(hour > 0, summary);
     await screenshot(page, "dashboard");
+  });
+
+  test("signs out and forgets the token", async () => {
+    await page.click("#sign-out");
+    await page.waitForSelector("#sign-in-form");
+    assert.equal(await page.evaluate(() => sessionStorage.length), 0);
+    await page.reload();
+    await page.waitForSelector("#sign-in-form");
+    assert.equal(await page.isVisible("#create-form"), false);
   });
 
   test("left no script errors in the page", () => {
