@@ -2,8 +2,8 @@
 //! counts only what it served and forgets it on restart; behind a load balancer every node shows its
 //! own share (the console says so).
 
-use std::collections::VecDeque;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use axum::extract::{Request, State};
@@ -27,52 +27,80 @@ pub struct Minute {
     pub server_errors: u64,
 }
 
-#[derive(Debug, Clone, Default)]
+/// The counters of one minute; slot `m % 60` holds minute `m` until minute `m + 60` reuses it.
+#[derive(Debug, Default)]
+struct Slot {
+    start: AtomicU64,
+    requests: AtomicU64,
+    client_errors: AtomicU64,
+    server_errors: AtomicU64,
+}
+
+/// Lock-free, so counting costs every request a few atomic additions and never a wait. At a minute
+/// boundary, a request counted by another thread while the first one of the new minute resets the
+/// slot may be lost: the figures are for watching, not for billing.
+#[derive(Debug, Clone)]
 pub struct Traffic {
-    minutes: Arc<Mutex<VecDeque<Minute>>>,
+    slots: Arc<[Slot; MINUTES_KEPT]>,
+}
+
+impl Default for Traffic {
+    fn default() -> Self {
+        Self {
+            slots: Arc::new(std::array::from_fn(|_| Slot::default())),
+        }
+    }
 }
 
 impl Traffic {
     pub fn record(&self, status: u16, now_seconds: u64) {
-        let start = now_seconds - now_seconds % 60;
-        let mut minutes = self.minutes.lock().unwrap_or_else(|e| e.into_inner());
-        if minutes.back().is_none_or(|last| last.start < start) {
-            minutes.push_back(Minute {
-                start,
-                ..Minute::default()
-            });
-            while minutes.len() > MINUTES_KEPT {
-                minutes.pop_front();
-            }
+        let minute = now_seconds / 60;
+        let start = minute * 60;
+        let slot = &self.slots[(minute % MINUTES_KEPT as u64) as usize];
+        let seen = slot.start.load(Ordering::Acquire);
+        if seen < start
+            && slot
+                .start
+                .compare_exchange(seen, start, Ordering::AcqRel, Ordering::Acquire)
+                .is_ok()
+        {
+            slot.requests.store(0, Ordering::Relaxed);
+            slot.client_errors.store(0, Ordering::Relaxed);
+            slot.server_errors.store(0, Ordering::Relaxed);
+        } else if seen > start {
+            // The clock stepped back past this slot's minute: leave the newer figures alone.
+            return;
         }
-        // A clock stepping back counts into the newest minute rather than reordering the list.
-        if let Some(minute) = minutes.back_mut() {
-            minute.requests += 1;
-            match status {
-                400..=499 => minute.client_errors += 1,
-                500..=599 => minute.server_errors += 1,
-                _ => {}
-            }
-        }
+        slot.requests.fetch_add(1, Ordering::Relaxed);
+        match status {
+            400..=499 => slot.client_errors.fetch_add(1, Ordering::Relaxed),
+            500..=599 => slot.server_errors.fetch_add(1, Ordering::Relaxed),
+            _ => 0,
+        };
     }
 
     /// The last hour up to the minute of `now_seconds`, oldest first, one entry for every minute
     /// (zero where nothing was served).
     pub fn last_hour(&self, now_seconds: u64) -> Vec<Minute> {
-        let current = now_seconds - now_seconds % 60;
-        let minutes = self.minutes.lock().unwrap_or_else(|e| e.into_inner());
+        let current = now_seconds / 60;
         (0..MINUTES_KEPT as u64)
             .rev()
-            .map(|ago| current.saturating_sub(ago * 60))
-            .map(|start| {
-                minutes
-                    .iter()
-                    .find(|minute| minute.start == start)
-                    .copied()
-                    .unwrap_or(Minute {
+            .filter_map(|ago| current.checked_sub(ago))
+            .map(|minute| {
+                let start = minute * 60;
+                let slot = &self.slots[(minute % MINUTES_KEPT as u64) as usize];
+                if slot.start.load(Ordering::Acquire) != start {
+                    return Minute {
                         start,
                         ..Minute::default()
-                    })
+                    };
+                }
+                Minute {
+                    start,
+                    requests: slot.requests.load(Ordering::Relaxed),
+                    client_errors: slot.client_errors.load(Ordering::Relaxed),
+                    server_errors: slot.server_errors.load(Ordering::Relaxed),
+                }
             })
             .collect()
     }
@@ -126,11 +154,36 @@ mod tests {
     #[test]
     fn forgets_what_is_older_than_an_hour() {
         let traffic = Traffic::default();
+        let base = 1_800_000_000;
         for minute in 0..(MINUTES_KEPT as u64 + 10) {
-            traffic.record(200, minute * 60);
+            traffic.record(200, base + minute * 60);
+            traffic.record(500, base + minute * 60 + 30);
         }
-        assert_eq!(traffic.minutes.lock().expect("lock").len(), MINUTES_KEPT);
-        let hour = traffic.last_hour((MINUTES_KEPT as u64 + 9) * 60);
-        assert!(hour.iter().all(|minute| minute.requests == 1));
+        let hour = traffic.last_hour(base + (MINUTES_KEPT as u64 + 9) * 60);
+        assert_eq!(hour.len(), MINUTES_KEPT);
+        assert_eq!(hour[0].start, base + 10 * 60);
+        assert!(
+            hour.iter()
+                .all(|minute| minute.requests == 2 && minute.server_errors == 1)
+        );
+    }
+
+    #[test]
+    fn counts_from_many_threads_add_up() {
+        let traffic = Traffic::default();
+        let now = 1_800_000_000 + 5;
+        // The minute's first request claims the slot; the rest only add.
+        traffic.record(200, now);
+        std::thread::scope(|scope| {
+            for _ in 0..4 {
+                scope.spawn(|| {
+                    for _ in 0..1000 {
+                        traffic.record(404, now);
+                    }
+                });
+            }
+        });
+        let last = traffic.last_hour(now)[MINUTES_KEPT - 1];
+        assert_eq!((last.requests, last.client_errors), (4001, 4000));
     }
 }
