@@ -67,8 +67,8 @@ pub fn router(state: AppState) -> Router {
         .fallback(no_such_endpoint)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(CatchPanicLayer::custom(panic_response))
-        .layer(middleware::from_fn_with_state(traffic, traffic::count))
         .layer(middleware::from_fn(context::with_request_context))
+        .layer(middleware::from_fn_with_state(traffic, traffic::count))
         .with_state(state)
 }
 
