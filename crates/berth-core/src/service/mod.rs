@@ -9,7 +9,6 @@ mod collections;
 mod keys;
 mod oracle;
 mod roles;
-mod stats;
 mod users;
 
 use std::sync::Arc;
@@ -17,12 +16,11 @@ use std::sync::Arc;
 pub use admin::AdminTokenSource;
 pub use analytics::EventSource;
 pub use app::{LoggedIn, MailTransport, check_device_id, item_grants};
-pub use backends::CreatedBackend;
+pub use backends::{BackendCounts, CreatedBackend};
 pub use collections::{CollectionConfig, ItemOwner, MAX_INDEXED_PROPERTIES};
 pub use keys::CreatedManagementKey;
 pub use oracle::{ACCESS_TOKEN_SECONDS, Grant, OAuthError, PlatformCaller, decode_basic};
 pub use roles::ROLE_NAME_MAX;
-pub use stats::BackendCounts;
 pub use users::{CredentialRules, UserChanges};
 
 use crate::store::Store;

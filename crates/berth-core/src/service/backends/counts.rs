@@ -8,7 +8,7 @@ use crate::monaql::Criteria;
 use crate::page::PageRequest;
 use crate::store::{ItemQuery, UserQuery};
 
-use super::Berth;
+use crate::service::Berth;
 
 /// How much a backend holds.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
