@@ -60,6 +60,10 @@ describe("Berth console", () => {
     page.once("dialog", (dialog) => dialog.accept());
     await page.click("button:has-text('Move to the trash')");
     await page.waitForSelector(".title .badge.danger");
+    // A trashed backend's data pages say why they show nothing.
+    await page.click("nav.tabs a:has-text('Collections')");
+    await page.waitForSelector("text=Restore this backend");
+    await page.click("nav.tabs a:has-text('Overview')");
     await page.click("button:has-text('Restore from the trash')");
     await page.waitForSelector("button:has-text('Move to the trash')");
     assert.equal(await page.isVisible(".title .badge.danger"), false);

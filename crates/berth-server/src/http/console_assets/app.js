@@ -10,17 +10,20 @@ import * as users from "./pages/users.js";
 import * as activity from "./pages/activity.js";
 import * as push from "./pages/push.js";
 
-/** The tabs of one backend: route segment, label, page. */
+/**
+ * The tabs of one backend: route segment, label, page, and whether the page reads the backend's
+ * data (the Management API refuses that while the backend is in the trash).
+ */
 const BACKEND_PAGES = [
   { path: "", label: "Overview", page: backend.overview },
   { path: "keys", label: "Keys", page: backend.keys },
-  { path: "settings", label: "Settings", page: backend.settings },
-  { path: "collections", label: "Collections", page: collections.list },
-  { path: "users", label: "Users", page: users.list },
-  { path: "devices", label: "Devices", page: push.devices },
-  { path: "push", label: "Push", page: push.compose },
+  { path: "settings", label: "Settings", page: backend.settings, data: true },
+  { path: "collections", label: "Collections", page: collections.list, data: true },
+  { path: "users", label: "Users", page: users.list, data: true },
+  { path: "devices", label: "Devices", page: push.devices, data: true },
+  { path: "push", label: "Push", page: push.compose, data: true },
   { path: "analytics", label: "Analytics", page: activity.analytics },
-  { path: "mail", label: "Mail outbox", page: activity.mail },
+  { path: "mail", label: "Mail outbox", page: activity.mail, data: true },
 ];
 
 const $ = (id) => document.getElementById(id);
@@ -99,6 +102,11 @@ async function show() {
     );
     const page = h("div.page");
     view.replaceChildren(title, tabs, page);
+    if (entry.data && current.inTrash) {
+      page.append(h("section.card", {}, h("h2", {}, "In the trash"),
+        h("p", {}, "Restore this backend on its Overview page to see and change its data.")));
+      return;
+    }
     await entry.page(page, context({ ...route, backend: current, etag }));
   } catch (error) {
     if (error.status === 401) {
