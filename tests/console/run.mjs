@@ -72,7 +72,7 @@ const specs = readdirSync(join(here, "specs"))
   .filter((name) => name.endsWith(".spec.mjs"))
   .sort()
   .map((name) => join(here, "specs", name));
-const tests = spawn(process.execPath, ["--test", "--test-concurrency=1", "--test-reporter=spec", ...specs], {
+const tests = spawn(process.execPath, ["--test", "--test-concurrency=1", "--test-timeout=60000", "--test-reporter=spec", ...specs], {
   env: {
     ...process.env,
     BERTH_URL: address,
