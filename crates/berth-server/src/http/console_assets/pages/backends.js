@@ -69,9 +69,12 @@ export async function render(page, context) {
 
   async function loadBackends() {
     const query = search.value.trim() ? `&q=${encodeURIComponent(search.value.trim())}` : "";
-    const { body: list } = await tools("GET", `/mobilebackends?limit=100&orderBy=name:asc${query}`);
+    const { body: list } = await tools("GET", `/mobilebackends?limit=100&totalResults=true&orderBy=name:asc${query}`);
     const countCells = new Map();
-    rows.replaceChildren(table(
+    const more = list.hasMore
+      ? h("p.hint", {}, `Showing the first ${list.count} of ${list.totalResults}; filter by name to find the others.`)
+      : null;
+    rows.replaceChildren(more ?? "", table(
       ["Name", "Version", "State", "Users", "Collections", "Items", "Created", ""],
       list.items.map((backend) => {
         const cells = ["users", "collections", "items"].map((name) => h("span.count", { dataset: { count: name } }, "…"));
