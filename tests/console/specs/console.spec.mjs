@@ -155,6 +155,24 @@ describe("Berth console", () => {
     await page.waitForSelector("text=The outbox is empty.");
   });
 
+  test("creates a role and gives it to a user", async () => {
+    await page.click("nav.tabs a:has-text('Settings')");
+    await page.fill("#role-form input[name=name]", "editor");
+    await page.click("#role-form button[type=submit]");
+    await page.waitForSelector("td:has-text('editor')");
+
+    await page.click("nav.tabs a:has-text('Users')");
+    const row = page.locator("tr", { hasText: "joe@example.com" });
+    await row.locator("button:has-text('Edit')").click();
+    await page.check("fieldset.roles input[value=editor]");
+    await page.click("button:has-text('Save user')");
+    await page.waitForSelector("#message.ok");
+    await row.locator("button:has-text('Edit')").click();
+    await page.waitForSelector("fieldset.roles");
+    assert.equal(await page.isChecked("fieldset.roles input[value=editor]"), true);
+    await page.click("button:has-text('Cancel')");
+  });
+
   test("shows the counts and this node's traffic", async () => {
     await page.click("nav.tabs a:has-text('Overview')");
     await page.waitForSelector(".tiles");

@@ -239,10 +239,42 @@ export async function settings(page, context) {
     h("div.buttons", {}, h("button", { type: "submit" }, "Save template")),
   );
 
+  const roles = h("div");
+  async function loadRoles() {
+    const { body: list } = await tools("GET", `/mobilebackends/${id}/roles`);
+    roles.replaceChildren(table(["Role", ""], list.items.map((role) => [
+      role.name,
+      h("button.small.danger", {
+        type: "button",
+        onclick: guarded(async () => {
+          if (!confirm(`Delete the role ${role.name}? Users lose it.`)) return;
+          await tools("DELETE", `/mobilebackends/${id}/roles/${encodeURIComponent(role.name)}`);
+          say(`Role ${role.name} deleted.`);
+          await loadRoles();
+        }),
+      }, "Delete"),
+    ]), "No roles yet."));
+  }
+  const roleForm = h(
+    "form#role-form.inline",
+    {
+      onsubmit: guarded(async () => {
+        const name = roleForm.elements.name.value.trim();
+        await tools("POST", `/mobilebackends/${id}/roles`, { name });
+        roleForm.reset();
+        say(`Role ${name} created.`);
+        await loadRoles();
+      }),
+    },
+    h("label", {}, "Role name", h("input", { name: "name", required: true })),
+    h("button", { type: "submit" }, "Create role"),
+  );
+
   page.append(
     card("App settings (Monaca)", h("p.hint", {}, "Registration, login and session rules of this backend's apps."), form),
+    card("Roles (Oracle)", h("p.hint", {}, "Roles a backend's users can hold; give them to users on the Users page."), roleForm, roles),
     card("App policies (Oracle)", h("p.hint", {}, "What GET /mobile/platform/appconfig/client answers the apps: one JSON object."), policyForm),
     card("Mail templates", templates, templateForm),
   );
-  await loadTemplates();
+  await Promise.all([loadTemplates(), loadRoles()]);
 }

@@ -1,6 +1,6 @@
 // Users of a backend through the Management API: list and search, create, edit properties, set a
 // new password, delete.
-import { manage } from "../api.js";
+import { manage, tools } from "../api.js";
 import { card, code, formatTime, guarded, h, parseObject, say, table } from "../dom.js";
 
 export async function list(page, context) {
@@ -41,7 +41,14 @@ export async function list(page, context) {
     h("button", { type: "submit" }, "Create user"),
   );
 
-  function edit(user) {
+  async function edit(user) {
+    const path = `/mobilebackends/${id}/users/${encodeURIComponent(user._username)}/roles`;
+    const [{ body: allRoles }, { body: userRoles }] = await Promise.all([
+      tools("GET", `/mobilebackends/${id}/roles`),
+      tools("GET", path),
+    ]);
+    const roleBoxes = allRoles.items.map((role) => h("label.check", {},
+      h("input", { type: "checkbox", name: "role", value: role.name, checked: userRoles.includes(role.name) }), role.name));
     const properties = Object.fromEntries(Object.entries(user).filter(([name]) => !name.startsWith("_")));
     const json = h("textarea.json", { rows: 8, value: JSON.stringify(properties, null, 2), "aria-label": "Properties (JSON)" });
     const form = h(
@@ -53,6 +60,10 @@ export async function list(page, context) {
           if (username && username !== user._username) changes._username = username;
           if (form.elements.password.value) changes._password = form.elements.password.value;
           await manage(id, "User.update", { _id: user._id, user: changes });
+          const chosen = roleBoxes.map((box) => box.querySelector("input")).filter((input) => input.checked).map((input) => input.value);
+          if (roleBoxes.length > 0) {
+            await tools("PUT", `/mobilebackends/${id}/users/${encodeURIComponent(username || user._username)}/roles`, chosen);
+          }
           editor.replaceChildren();
           say(`User ${username || user._username} saved.`);
           await load();
@@ -61,6 +72,7 @@ export async function list(page, context) {
       h("label", {}, "Username", h("input", { name: "username", value: user._username })),
       h("label", {}, "Properties (saving merges them into the user)", json),
       h("label", {}, "New password (leave empty to keep it)", h("input", { name: "password", type: "password", autocomplete: "new-password" })),
+      roleBoxes.length > 0 ? h("fieldset.roles", {}, h("legend", {}, "Roles"), ...roleBoxes) : null,
       h("div.buttons", {},
         h("button", { type: "submit" }, "Save user"),
         h("button.secondary", { type: "button", onclick: () => editor.replaceChildren() }, "Cancel")),
@@ -88,7 +100,7 @@ export async function list(page, context) {
           h("code.preview", {}, JSON.stringify(properties)),
           formatTime(user._createdAt),
           h("span.actions", {},
-            h("button.small.secondary", { type: "button", onclick: () => edit(user) }, "Edit"),
+            h("button.small.secondary", { type: "button", onclick: guarded(() => edit(user)) }, "Edit"),
             h("button.small.danger", {
               type: "button",
               onclick: guarded(async () => {
