@@ -4,4 +4,6 @@ pub mod cli;
 pub mod config;
 pub mod http;
 pub mod mail;
+pub mod migrate;
+pub mod push;
 pub mod startup;

@@ -5,3 +5,4 @@ pub mod app;
 pub mod jsonrpc;
 pub mod manage;
 pub mod params;
+pub mod push_register;
