@@ -58,7 +58,7 @@ describe("Berth console: push", () => {
     await page.fill("#push-message", "Hello from the console");
     await page.fill("#push-form input[name=title]", "Berth");
     await page.click("#push-form button[type=submit]");
-    await page.waitForSelector("[data-status=finish]");
+    await page.waitForSelector("[data-state=sent]");
     assert.equal((await page.textContent(".pushed-count")).trim(), "1");
     await page.waitForSelector(".delivery .part.delivered");
     await screenshot(page, "push");

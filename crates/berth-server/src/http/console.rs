@@ -3,6 +3,8 @@
 //! in with. Two small read-only endpoints exist for the console alone (admin token too): a
 //! backend's counts and this node's requests per minute.
 
+mod push;
+
 use axum::extract::State;
 use axum::http::header;
 use axum::response::{IntoResponse, Redirect, Response};
@@ -77,6 +79,7 @@ pub fn router(state: AppState, traffic: Traffic) -> Router<AppState> {
             get(move || node_traffic(traffic.clone())),
         )
         .route("/console/api/backends/{id}/counts", get(backend_counts))
+        .route("/console/api/backends/{id}/notifications", get(push::list))
         .route_layer(middleware::from_fn_with_state(state, require_admin));
     Router::new()
         .merge(api)

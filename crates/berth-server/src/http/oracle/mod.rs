@@ -3,9 +3,9 @@
 pub mod analytics;
 pub mod appconfig;
 pub mod auth;
-pub mod storage;
 pub mod devices;
 pub mod notifications;
+pub mod storage;
 pub mod users;
 
 use axum::Router;

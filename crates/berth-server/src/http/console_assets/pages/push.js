@@ -1,7 +1,8 @@
 // Push notifications of a backend through the Management API: provider settings (Push.setConfig),
-// composing and sending (Push.send), and each send's delivery counts, polled live (Push.status).
-// On a server without push (Method not found) the page says so instead.
-import { manage } from "../api.js";
+// composing and sending (Push.send), and the latest sends with their delivery counts, polled live
+// from the console's own endpoint (whatever sent them). On a server without push (Method not found)
+// the page says so instead.
+import { consoleApi, manage } from "../api.js";
 import { card, code, formatTime, guarded, h, parseObject, say, table } from "../dom.js";
 
 const METHOD_NOT_FOUND = -32601;
@@ -19,15 +20,6 @@ async function pushConfig(backendId) {
 function unavailable(page, what) {
   page.append(card(what, h("p", {}, "This Berth server does not deliver push notifications yet.")));
 }
-
-/** Queue ids sent from this tab, newest first: the Management API reads a send's status by id. */
-const history = {
-  key: (backendId) => `berth.push.${backendId}`,
-  list: (backendId) => JSON.parse(sessionStorage.getItem(history.key(backendId)) ?? "[]"),
-  add(backendId, entry) {
-    sessionStorage.setItem(history.key(backendId), JSON.stringify([entry, ...history.list(backendId)].slice(0, 50)));
-  },
-};
 
 export async function devices(page, context) {
   const { available, config } = await pushConfig(context.backend.id);
@@ -119,9 +111,6 @@ export async function compose(page, context) {
             default: break;
           }
           const { queueIdList } = await manage(id, "Push.send", params);
-          for (const queueId of queueIdList) {
-            history.add(id, { queueId, platform: params.platform, message: params.message, sentAt: Date.now() });
-          }
           say(`Notification queued (${queueIdList.join(", ")}).`);
           await refresh();
         }),
@@ -145,62 +134,53 @@ export async function compose(page, context) {
   }
 
   async function refresh() {
-    const entries = history.list(id);
-    if (!config || entries.length === 0) {
-      sent.replaceChildren(h("p.empty", {}, "Nothing sent from this tab yet."));
+    if (!config) {
+      sent.replaceChildren(h("p.empty", {}, "Nothing sent yet."));
       chart.replaceChildren();
       return;
     }
-    const statuses = await Promise.all(entries.map(async (entry) => {
-      try {
-        return { entry, status: await manage(id, "Push.status", { pushProjectId: config.pushProjectId, queueId: entry.queueId }) };
-      } catch (error) {
-        return { entry, error };
-      }
-    }));
+    const { items } = await consoleApi(`/backends/${id}/notifications?limit=20`);
     sent.replaceChildren(table(
-      ["Queue id", "Sent", "Platform", "Message", "Status", "Targets", "Delivered", "Failed"],
-      statuses.map(({ entry, status, error }) => [
-        code(entry.queueId),
-        formatTime(status?.createdAt ?? entry.sentAt),
-        entry.platform,
-        entry.message,
-        error
-          ? h("span.badge.danger", { title: error.message }, "unknown")
-          : h(`span.badge.${status.status === "finish" ? (status.numFailed ? "warn" : "ok") : "wait"}`, { dataset: { status: status.status } }, status.status),
-        status ? String(status.numTarget ?? "…") : "",
-        status ? h("span.pushed-count", {}, String(status.numPushed ?? 0)) : "",
-        status ? String(status.numFailed ?? 0) : "",
+      ["Id", "Created", "Platform", "Message", "State", "Targets", "Delivered", "Failed", "Waiting"],
+      items.map((notification) => [
+        code(notification.id),
+        formatTime(notification.createdOn),
+        notification.platform ?? "all",
+        notification.message ?? notification.title ?? "",
+        h(`span.badge.${STATE_BADGES[notification.state] ?? "wait"}`, { dataset: { state: notification.state }, title: notification.error ?? "" }, notification.state),
+        String(notification.total),
+        h("span.pushed-count", {}, String(notification.sent)),
+        String(notification.failed + notification.invalid),
+        String(notification.queued),
       ]),
+      "Nothing sent yet.",
     ));
-    drawDelivery(chart, statuses.filter(({ status }) => status).slice(0, 12));
+    drawDelivery(chart, items.slice(0, 12));
   }
 
-  page.append(settingsCard, composeCard, card("Sent notifications", chart, sent,
-    h("p.hint", {}, "The sends of this browser tab; counts update every two seconds until delivery finishes.")));
+  page.append(settingsCard, composeCard, card("Latest notifications", chart, sent,
+    h("p.hint", {}, "Every send of this backend, newest first, from the console, the apps' APIs or scripts; the counts update every two seconds.")));
   showSettings();
   showCompose();
   await refresh();
   context.every(2000, refresh);
 }
 
-/** One bar per send: delivered (green), failed (red), still pending (grey). */
-function drawDelivery(container, statuses) {
-  if (statuses.length === 0) {
-    container.replaceChildren();
-    return;
-  }
-  container.replaceChildren(...statuses.map(({ entry, status }) => {
-    const total = Math.max(status.numTarget ?? 0, (status.numPushed ?? 0) + (status.numFailed ?? 0), 1);
+const STATE_BADGES = { sent: "ok", warning: "warn", error: "danger", cancelled: "danger" };
+
+/** One bar per send: delivered (green), failed (red), still waiting (grey). */
+function drawDelivery(container, notifications) {
+  container.replaceChildren(...notifications.map((notification) => {
+    const failed = notification.failed + notification.invalid;
+    const total = Math.max(notification.total, notification.sent + failed + notification.queued, 1);
     const part = (count, kind) => {
       const bar = h(`span.part.${kind}`, { title: `${count} ${kind}` });
       bar.style.width = `${(100 * count) / total}%`;
       return bar;
     };
-    const pending = Math.max(0, (status.numTarget ?? 0) - (status.numPushed ?? 0) - (status.numFailed ?? 0));
     return h("div.delivery", {},
-      h("span.label", {}, `#${entry.queueId}`),
-      h("span.bar", {}, part(status.numPushed ?? 0, "delivered"), part(status.numFailed ?? 0, "failed"), part(pending, "pending")),
-      h("span.numbers", {}, `${status.numPushed ?? 0} / ${status.numTarget ?? 0}`));
+      h("span.label", {}, `#${notification.id}`),
+      h("span.bar", {}, part(notification.sent, "delivered"), part(failed, "failed"), part(notification.queued, "pending")),
+      h("span.numbers", {}, `${notification.sent} / ${notification.total}`));
   }));
 }
