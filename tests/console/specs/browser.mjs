@@ -53,13 +53,3 @@ export async function signIn(page) {
   await page.waitForSelector("#create-form");
 }
 
-/** Whether the server delivers push: its Management API knows `Push.getConfig`. */
-export async function serverHasPush(backendId) {
-  const response = await fetch(`${BASE}/manage/json-rpc/${backendId}`, {
-    method: "POST",
-    headers: { Authorization: `Bearer ${TOKEN}`, "Content-Type": "application/json" },
-    body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "Push.getConfig" }),
-  });
-  const answer = await response.json();
-  return answer.error?.code !== -32601;
-}
