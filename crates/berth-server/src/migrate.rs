@@ -91,5 +91,10 @@ pub async fn run(args: &MigrateArgs) -> Result<(), MigrateError> {
         redact(url),
         args.from.display()
     );
+    eprintln!(
+        "push provider keys are sealed with {}: give every node that file in its data folder, or its \
+         content in BERTH_SECRET_KEY",
+        args.from.join("secret-key").display()
+    );
     Ok(())
 }

@@ -41,6 +41,17 @@ pub struct ServeArgs {
         value_parser = clap::value_parser!(u64).range(1..=2_147_483_647)
     )]
     pub max_object_size: u64,
+    /// Reverse proxies or load balancers (IP addresses or CIDR ranges, comma-separated) whose
+    /// X-Forwarded-For header names the client; login limits and key IP ranges then judge that
+    /// address. Without it, the connection's address counts and the header is ignored.
+    #[arg(
+        long,
+        env = "BERTH_TRUSTED_PROXIES",
+        value_delimiter = ',',
+        value_parser = crate::http::forwarded::parse_trusted_proxy
+    )]
+    pub trusted_proxies: Vec<ipnet::IpNet>,
+
     #[command(flatten)]
     pub push: crate::push::PushArgs,
 }
@@ -151,6 +162,8 @@ pub async fn serve(args: &ServeArgs, storage: &StorageArgs) -> Result<(), ServeE
             source,
         })?;
     let address = listener.local_addr().map_err(ServeError::Server)?;
+    // Installed before the address is announced: a SIGTERM right after it must stop cleanly.
+    let shutdown = shutdown_signal()?;
     tracing::info!("listening on http://{address} (OpenAPI at http://{address}/openapi.json)");
 
     let push_client = berth_push::PushClient::new(args.push.endpoints()?)
@@ -161,14 +174,21 @@ pub async fn serve(args: &ServeArgs, storage: &StorageArgs) -> Result<(), ServeE
             .run(push_stopped),
     );
 
+    if !args.trusted_proxies.is_empty() {
+        tracing::info!(
+            "X-Forwarded-For names the client when sent by {:?} (--trusted-proxies)",
+            args.trusted_proxies
+        );
+    }
     let app = http::router(AppState {
         berth: berth.clone(),
+        trusted_proxies: args.trusted_proxies.clone().into(),
     });
     let served = axum::serve(
         listener,
         app.into_make_service_with_connect_info::<SocketAddr>(),
     )
-    .with_graceful_shutdown(shutdown_signal())
+    .with_graceful_shutdown(shutdown)
     .await;
     // The worker finishes and records the batch in flight, so no lease outlives a clean stop.
     let _ = stop_push.send(true);
@@ -183,26 +203,24 @@ pub async fn serve(args: &ServeArgs, storage: &StorageArgs) -> Result<(), ServeE
     Ok(())
 }
 
-async fn shutdown_signal() {
-    let interrupt = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
+/// Resolves on Ctrl-C or SIGTERM; the handlers are registered when this is called, not when polled.
+fn shutdown_signal() -> Result<impl std::future::Future<Output = ()>, ServeError> {
     #[cfg(unix)]
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut signal) => {
-                signal.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
+    let mut terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        .map_err(ServeError::Server)?;
+    #[cfg(unix)]
+    let mut interrupt = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::interrupt())
+        .map_err(ServeError::Server)?;
+    Ok(async move {
+        #[cfg(unix)]
+        tokio::select! {
+            _ = interrupt.recv() => {},
+            _ = terminate.recv() => {},
         }
-    };
-    #[cfg(not(unix))]
-    let terminate = std::future::pending::<()>();
-    tokio::select! {
-        () = interrupt => {},
-        () = terminate => {},
-    }
-    tracing::info!("shutting down: finishing requests in flight");
+        #[cfg(not(unix))]
+        let _ = tokio::signal::ctrl_c().await;
+        tracing::info!("shutting down: finishing requests in flight");
+    })
 }
 
 /// Writes a secret readable by the owner only, creating its folder if needed (with PostgreSQL

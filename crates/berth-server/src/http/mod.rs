@@ -3,6 +3,7 @@
 pub mod console;
 pub mod context;
 pub mod extract;
+pub mod forwarded;
 pub mod monaca;
 pub mod openapi;
 pub mod oracle;
@@ -32,6 +33,8 @@ pub const TOOLS_BODY_LIMIT: usize = 1024 * 1024;
 #[derive(Clone)]
 pub struct AppState {
     pub berth: Berth,
+    /// Peers whose `X-Forwarded-For` names the client (`--trusted-proxies`).
+    pub trusted_proxies: std::sync::Arc<[ipnet::IpNet]>,
 }
 
 pub fn router(state: AppState) -> Router {
@@ -78,6 +81,10 @@ pub fn router(state: AppState) -> Router {
         .method_not_allowed_fallback(method_not_allowed)
         .layer(CatchPanicLayer::custom(panic_response))
         .layer(middleware::from_fn(context::with_request_context))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            forwarded::client_address,
+        ))
         .layer(middleware::from_fn_with_state(traffic, traffic::count))
         .with_state(state)
 }

@@ -8,6 +8,7 @@ mod cli;
 mod console;
 mod console_push;
 mod errors;
+mod forwarded;
 mod helpers;
 mod keys;
 mod mail;

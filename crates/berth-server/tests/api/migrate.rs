@@ -8,9 +8,8 @@ use std::collections::BTreeMap;
 use reqwest::Method;
 use serde_json::{Value, json};
 
-use crate::helpers::{
-    Device, TestServer, database_url_for, fresh_data_dir, random_token, sqlite_command,
-};
+use crate::helpers::{Device, TestServer, database_url_for, fresh_data_dir, sqlite_command};
+use crate::push_support::{PushRig, apns_token};
 
 /// Runs `berth migrate --from <folder> --to <url>`; returns success and what it printed.
 fn migrate(from: &std::path::Path, to: &str) -> (bool, String) {
@@ -49,9 +48,9 @@ async fn an_embedded_installation_moves_to_postgresql_whole() {
         eprintln!("SKIPPED: berth migrate needs PostgreSQL (set BERTH_TEST_DATABASE_URL)");
         return;
     };
-    let (_source_guard, source_dir) = fresh_data_dir();
-    let token = random_token();
-    let mut old = TestServer::start_on_sqlite(&source_dir, &[("BERTH_ADMIN_TOKEN", &token)]).await;
+    let mut rig = PushRig::start_embedded().await;
+    let source_dir = rig.server.data_dir.clone();
+    let old = &rig.server;
 
     // Something in every table.
     let shop = old.create_backend("Shop").await;
@@ -75,7 +74,7 @@ async fn an_embedded_installation_moves_to_postgresql_whole() {
         json!({ "name": "welcome", "subject": "Hi %NAME%", "body": "Welcome, %NAME%!" }),
     )
     .await;
-    let mut fern = Device::new(&old, &app);
+    let mut fern = Device::new(old, &app);
     let registered = fern
         .ok(
             "User.register",
@@ -106,7 +105,7 @@ async fn an_embedded_installation_moves_to_postgresql_whole() {
         json!({ "userOid": fern_oid, "templateName": "welcome", "substituteParams": { "NAME": "Fern" }, "options": { "emailPropertyName": "email" } }),
     )
     .await;
-    let mut stranger = Device::new(&old, &app);
+    let mut stranger = Device::new(old, &app);
     let failed = stranger
         .call(
             "User.login",
@@ -146,6 +145,10 @@ async fn an_embedded_installation_moves_to_postgresql_whole() {
         .json::<Value>()
         .await
         .expect("json");
+    let basic_id = garden["basicAuthBackendId"]
+        .as_str()
+        .expect("basic id")
+        .to_owned();
     let events = old
         .anonymous(Method::POST, "/mobile/platform/analytics/events")
         .basic_auth("fern", Some("green-thumb"))
@@ -164,7 +167,82 @@ async fn an_embedded_installation_moves_to_postgresql_whole() {
         events.text().await.unwrap_or_default()
     );
     let (fern_device, fern_session) = (fern.device_id.clone(), fern.session.clone());
-    old.stop();
+
+    // Oracle storage: a collection the Gardener role may write, linked to the backend, one object.
+    let created = old
+        .tools(Method::POST, "/collections")
+        .json(&json!({ "name": "Seeds", "userIsolated": false }))
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(created.status(), 201);
+    let seeds = created.json::<Value>().await.expect("json")["id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+    for (path, body) in [
+        (
+            format!("/collections/{seeds}/permissions"),
+            json!({ "READ_WRITE": ["Gardener"] }),
+        ),
+        (
+            format!("/mobilebackends/{backend}/collections/{seeds}"),
+            json!({}),
+        ),
+    ] {
+        let response = old
+            .tools(Method::PUT, &path)
+            .json(&body)
+            .send()
+            .await
+            .expect("request");
+        assert!(
+            response.status().is_success(),
+            "{path}: {}",
+            response.status()
+        );
+    }
+    let seed_bytes: Vec<u8> = (0..=255u8).cycle().take(300_000).collect();
+    let stored = old
+        .anonymous(
+            Method::PUT,
+            "/mobile/platform/storage/collections/Seeds/objects/tomato",
+        )
+        .basic_auth("fern", Some("green-thumb"))
+        .header("Oracle-Mobile-Backend-ID", basic_id.as_str())
+        .header("Content-Type", "application/octet-stream")
+        .body(seed_bytes.clone())
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(stored.status(), 201);
+
+    // Push: provider settings, a registered device, a finished send.
+    let project = rig.configure(&app.backend).await;
+    rig.register_ios(&project, &fern_device, &apns_token(1))
+        .await;
+    let pushed = rig
+        .send_and_wait(
+            &app.backend,
+            json!({ "pushProjectId": project, "platform": "ios", "target": "app", "message": "moving" }),
+        )
+        .await;
+    assert_eq!(pushed["numPushed"], 1, "{pushed}");
+    let queue_id = rig
+        .server
+        .manage_ok(
+            &app.backend,
+            "Push.send",
+            json!({ "pushProjectId": project, "platform": "ios", "message": "again" }),
+        )
+        .await["queueIdList"][0]
+        .as_str()
+        .expect("queue id")
+        .to_owned();
+    rig.wait_finished(&app.backend, &json!(project), &queue_id)
+        .await;
+    let token = rig.server.token.clone();
+    rig.server.stop();
 
     let (migrated, log) = migrate(&source_dir, &target_url);
     assert!(migrated, "migrate failed:\n{log}");
@@ -197,7 +275,61 @@ async fn an_embedded_installation_moves_to_postgresql_whole() {
     assert!(log.contains("committed"), "{log}");
 
     // The same apps, keys and admin token on PostgreSQL.
-    let new = TestServer::start_with(&target_dir, &[("BERTH_ADMIN_TOKEN", &token)]).await;
+    let new = rig.node_on(&target_dir).await;
+    assert_eq!(new.token, token);
+    let object = new
+        .anonymous(
+            Method::GET,
+            "/mobile/platform/storage/collections/Seeds/objects/tomato",
+        )
+        .basic_auth("fern", Some("green-thumb"))
+        .header("Oracle-Mobile-Backend-ID", basic_id.as_str())
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(object.status(), 200);
+    assert_eq!(
+        object.bytes().await.expect("bytes").to_vec(),
+        seed_bytes,
+        "the object's bytes moved"
+    );
+    let status = new
+        .manage_ok(
+            &app.backend,
+            "Push.status",
+            json!({ "pushProjectId": project, "queueId": queue_id }),
+        )
+        .await;
+    assert_eq!(status["status"], "finish", "{status}");
+    let pushed = new
+        .manage_ok(
+            &app.backend,
+            "Push.send",
+            json!({ "pushProjectId": project, "platform": "ios", "message": "from PostgreSQL" }),
+        )
+        .await;
+    let queue_id = pushed["queueIdList"][0].as_str().expect("queue id");
+    // Delivered from PostgreSQL with the provider keys sealed on the old installation.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    loop {
+        let status = new
+            .manage_ok(
+                &app.backend,
+                "Push.status",
+                json!({ "pushProjectId": project, "queueId": queue_id }),
+            )
+            .await;
+        if status["status"] == "finish" {
+            assert_eq!(status["numPushed"], 1, "{status}");
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "{status}\n{}",
+            new.log()
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
     let listed = new
         .tools(
             Method::GET,

@@ -24,6 +24,15 @@ impl PushRig {
     }
 
     pub async fn start_with(extra_env: &[(&str, &str)]) -> Self {
+        Self::start_rig(extra_env, false).await
+    }
+
+    /// A rig whose server keeps its data in SQLite even when the tests run on PostgreSQL.
+    pub async fn start_embedded() -> Self {
+        Self::start_rig(&[], true).await
+    }
+
+    async fn start_rig(extra_env: &[(&str, &str)], embedded: bool) -> Self {
         let apns = ApnsTestServer::start().await;
         let fcm = FcmTestServer::start().await;
         let ca_dir = tempfile::tempdir().expect("temp dir");
@@ -40,7 +49,13 @@ impl PushRig {
                 .iter()
                 .map(|(name, value)| ((*name).to_owned(), (*value).to_owned())),
         );
-        let mut server = start(&data_dir, &env).await;
+        let mut server = if embedded {
+            let env: Vec<(&str, &str)> =
+                env.iter().map(|(n, v)| (n.as_str(), v.as_str())).collect();
+            TestServer::start_on_sqlite(&data_dir, &env).await
+        } else {
+            start(&data_dir, &env).await
+        };
         server.adopt_dir(dir);
         Self {
             apns,
@@ -63,6 +78,17 @@ impl PushRig {
         let mut env = self.env.clone();
         env.push(("BERTH_SECRET_KEY".to_owned(), key));
         Some((start(&folder, &env).await, guard))
+    }
+
+    /// A server on `data_dir` (and its database) with this rig's providers, admin token and secret key.
+    pub async fn node_on(&self, data_dir: &std::path::Path) -> TestServer {
+        let key = std::fs::read_to_string(self.server.data_dir.join("secret-key"))
+            .expect("the first node's secret key")
+            .trim()
+            .to_owned();
+        let mut env = self.env.clone();
+        env.push(("BERTH_SECRET_KEY".to_owned(), key));
+        start(data_dir, &env).await
     }
 
     /// Stops the server (`crash`: SIGKILL, else SIGTERM) and starts it again on the same data.
