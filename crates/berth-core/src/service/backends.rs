@@ -1,5 +1,9 @@
 //! Creating, changing, trashing and purging mobile backends.
 
+mod counts;
+
+pub use counts::BackendCounts;
+
 use uuid::Uuid;
 
 use crate::backend::{

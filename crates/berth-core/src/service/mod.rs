@@ -18,7 +18,7 @@ use std::sync::Arc;
 pub use admin::AdminTokenSource;
 pub use analytics::EventSource;
 pub use app::{LoggedIn, MailTransport, check_device_id, item_grants};
-pub use backends::CreatedBackend;
+pub use backends::{BackendCounts, CreatedBackend};
 pub use collections::{CollectionConfig, ItemOwner, MAX_INDEXED_PROPERTIES};
 pub use keys::CreatedManagementKey;
 pub use oracle::{ACCESS_TOKEN_SECONDS, Grant, OAuthError, PlatformCaller, decode_basic};

@@ -9,6 +9,7 @@ pub mod openapi;
 pub mod oracle;
 pub mod oracle_error;
 pub mod tools;
+pub mod traffic;
 
 use std::any::Any;
 
@@ -54,10 +55,11 @@ pub fn router(state: AppState) -> Router {
                 .layer(monaca_cors())
                 .layer(DefaultBodyLimit::max(monaca::app::BODY_LIMIT)),
         );
+    let traffic = traffic::Traffic::default();
     Router::new()
         .route("/health", get(health))
         .route("/openapi.json", get(openapi::serve))
-        .merge(console::router())
+        .merge(console::router(state.clone(), traffic.clone()))
         .nest("/mobile/tools/1.0", tools)
         .route("/json-rpc/{backend_id}", app_api)
         .merge(oracle::router().layer(DefaultBodyLimit::max(TOOLS_BODY_LIMIT)))
@@ -83,6 +85,7 @@ pub fn router(state: AppState) -> Router {
             state.clone(),
             forwarded::client_address,
         ))
+        .layer(middleware::from_fn_with_state(traffic, traffic::count))
         .with_state(state)
 }
 

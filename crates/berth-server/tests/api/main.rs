@@ -6,6 +6,7 @@ mod assets;
 mod backends;
 mod cli;
 mod console;
+mod console_push;
 mod errors;
 mod forwarded;
 mod helpers;

@@ -1,97 +1,159 @@
-// Berth console: talks to the tools API with the admin token the operator signs in with.
-// The token lives in sessionStorage only, so closing the tab signs out.
-const TOOLS = "/mobile/tools/1.0";
-const TOKEN_KEY = "berth.adminToken";
+// Berth console: a single page with hash routes. Each page is a module with
+// `render(view, context)`; the backend pages are listed in BACKEND_PAGES, so a new surface (push,
+// devices, storage) plugs in with one line.
+import { session, tools } from "./api.js";
+import { h, say, sayError } from "./dom.js";
+import * as backends from "./pages/backends.js";
+import * as backend from "./pages/backend.js";
+import * as collections from "./pages/collections.js";
+import * as users from "./pages/users.js";
+import * as activity from "./pages/activity.js";
+import * as push from "./pages/push.js";
+
+/**
+ * The tabs of one backend: route segment, label, page, and whether the page reads the backend's
+ * data (the Management API refuses that while the backend is in the trash).
+ */
+const BACKEND_PAGES = [
+  { path: "", label: "Overview", page: backend.overview },
+  { path: "keys", label: "Keys", page: backend.keys },
+  { path: "settings", label: "Settings", page: backend.settings, data: true },
+  { path: "collections", label: "Collections", page: collections.list, data: true },
+  { path: "users", label: "Users", page: users.list, data: true },
+  { path: "devices", label: "Devices", page: push.devices, data: true },
+  { path: "push", label: "Push", page: push.compose, data: true },
+  { path: "analytics", label: "Analytics", page: activity.analytics },
+  { path: "mail", label: "Mail outbox", page: activity.mail, data: true },
+];
 
 const $ = (id) => document.getElementById(id);
+let timers = [];
+let generation = 0;
 
-function say(text, isError = false) {
-  $("message").textContent = text;
-  $("message").className = isError ? "error" : "";
+function stopTimers() {
+  timers.forEach(clearInterval);
+  timers = [];
 }
 
-async function tools(method, path, body) {
-  const response = await fetch(TOOLS + path, {
-    method,
-    headers: {
-      Authorization: "Bearer " + sessionStorage.getItem(TOKEN_KEY),
-      ...(body ? { "Content-Type": "application/json" } : {}),
+/** What every page gets: where it is, and helpers that die with the page. */
+function context(route) {
+  const mine = generation;
+  return {
+    ...route,
+    go: (hash) => {
+      location.hash = hash;
     },
-    body: body ? JSON.stringify(body) : undefined,
-  });
-  const answer = await response.json().catch(() => ({}));
-  if (!response.ok) {
-    const error = new Error(answer.detail || answer.title || response.statusText);
-    error.status = response.status;
-    throw error;
-  }
-  return answer;
+    refresh: () => show(),
+    /** Calls `action` every `ms` until the operator leaves the page. */
+    every: (ms, action) => {
+      timers.push(setInterval(() => {
+        if (mine === generation) action().catch(sayError);
+      }, ms));
+    },
+    current: () => mine === generation,
+  };
 }
 
-function cell(text, asCode = false) {
-  const td = document.createElement("td");
-  if (asCode) {
-    const code = document.createElement("code");
-    code.textContent = text;
-    td.append(code);
-  } else {
-    td.textContent = text;
-  }
-  return td;
+function parseRoute() {
+  const parts = location.hash.replace(/^#\/?/, "").split("/").filter(Boolean).map(decodeURIComponent);
+  if (parts[0] !== "b" || !parts[1]) return { kind: "home" };
+  const [, backendId, tab = "", ...rest] = parts;
+  return { kind: "backend", backendId, tab, rest };
 }
 
-async function showBackends() {
-  const list = await tools("GET", "/mobilebackends?limit=100");
-  const rows = list.items.map((backend) => {
-    const tr = document.createElement("tr");
-    tr.append(
-      cell(backend.name),
-      cell(backend.id, true),
-      cell(backend.clientId, true),
-      cell(backend.inactive ? "inactive" : "active"),
+async function show() {
+  generation += 1;
+  stopTimers();
+  const view = $("view");
+  const route = parseRoute();
+  const crumbs = [h("a", { href: "#/" }, "Mobile backends")];
+  try {
+    if (route.kind === "home") {
+      $("crumbs").replaceChildren(...crumbs);
+      const page = h("div.page");
+      view.replaceChildren(page);
+      await backends.render(page, context(route));
+      return;
+    }
+    const entry = BACKEND_PAGES.find((candidate) => candidate.path === route.tab);
+    if (!entry) {
+      location.hash = `#/b/${route.backendId}`;
+      return;
+    }
+    const { body: current, etag } = await tools("GET", `/mobilebackends/${route.backendId}`);
+    crumbs.push(h("span", {}, "›"), h("a", { href: `#/b/${current.id}` }, current.name));
+    $("crumbs").replaceChildren(...crumbs);
+    const tabs = h(
+      "nav.tabs",
+      { "aria-label": "Backend pages" },
+      BACKEND_PAGES.map(({ path, label }) =>
+        h("a", {
+          href: `#/b/${current.id}${path ? "/" + path : ""}`,
+          className: path === route.tab ? "active" : "",
+          "aria-current": path === route.tab ? "page" : null,
+        }, label)),
     );
-    return tr;
-  });
-  $("backend-rows").replaceChildren(...rows);
-  $("sign-in").hidden = true;
-  $("backends").hidden = false;
-  $("sign-out").hidden = false;
+    const title = h(
+      "div.title",
+      {},
+      h("h1", {}, current.name),
+      current.inTrash ? h("span.badge.danger", {}, "in trash") : null,
+      current.inactive ? h("span.badge.warn", {}, "inactive") : null,
+    );
+    const page = h("div.page");
+    view.replaceChildren(title, tabs, page);
+    if (entry.data && current.inTrash) {
+      page.append(h("section.card", {}, h("h2", {}, "In the trash"),
+        h("p", {}, "Restore this backend on its Overview page to see and change its data.")));
+      return;
+    }
+    await entry.page(page, context({ ...route, backend: current, etag }));
+  } catch (error) {
+    if (error.status === 401) {
+      signOut("The admin token is no longer valid; sign in again.");
+      return;
+    }
+    view.replaceChildren(h("section.card", {}, h("h2", {}, "Cannot show this page"), h("p", {}, error.message)));
+  }
+}
+
+function signOut(message = "") {
+  session.signOut();
+  stopTimers();
+  $("view").replaceChildren();
+  $("crumbs").replaceChildren();
+  $("sign-in").hidden = false;
+  $("sign-out").hidden = true;
+  say(message, Boolean(message));
 }
 
 async function signIn(token) {
-  sessionStorage.setItem(TOKEN_KEY, token);
+  session.signIn(token);
   try {
-    await showBackends();
-    say("");
+    await tools("GET", "/mobilebackends?limit=1");
   } catch (error) {
-    sessionStorage.removeItem(TOKEN_KEY);
+    session.signOut();
     say(error.status === 401 ? "That admin token is not valid." : error.message, true);
+    return;
   }
+  $("sign-in").hidden = true;
+  $("sign-out").hidden = false;
+  say("");
+  await show();
 }
 
 $("sign-in-form").addEventListener("submit", (event) => {
   event.preventDefault();
   signIn($("token").value.trim());
+  $("token").value = "";
 });
-
-$("create-form").addEventListener("submit", async (event) => {
-  event.preventDefault();
-  const name = $("backend-name").value.trim();
-  try {
-    const created = await tools("POST", "/mobilebackends", { name });
-    await showBackends();
-    say(`Created ${created.name}. Its Monaca API key (shown once): ${created.monacaApiKey ?? "-"}`);
-    $("backend-name").value = "";
-  } catch (error) {
-    say(error.message, true);
+$("sign-out").addEventListener("click", () => signOut());
+window.addEventListener("hashchange", () => {
+  if (session.token()) {
+    say("");
+    show();
   }
 });
 
-$("sign-out").addEventListener("click", () => {
-  sessionStorage.removeItem(TOKEN_KEY);
-  location.reload();
-});
-
-if (sessionStorage.getItem(TOKEN_KEY)) {
-  signIn(sessionStorage.getItem(TOKEN_KEY));
-}
+if (session.token()) signIn(session.token());
+else signOut();

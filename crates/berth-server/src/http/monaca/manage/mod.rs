@@ -14,6 +14,7 @@ use axum::Json;
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{ConnectInfo, Path, State};
+use axum::http::header::AUTHORIZATION;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use berth_core::Berth;
@@ -58,7 +59,14 @@ pub async fn handle(
         .get(KEY_HEADER)
         .and_then(|value| value.to_str().ok())
         .unwrap_or("");
-    let backend = match authenticate(&state.berth, &backend_id, presented, peer).await {
+    let authenticated = match admin_bearer(&headers) {
+        // A management key, when sent, decides alone; the admin token is the fallback.
+        Some(token) if presented.is_empty() => {
+            authenticate_admin(&state.berth, &backend_id, token, peer).await
+        }
+        _ => authenticate(&state.berth, &backend_id, presented, peer).await,
+    };
+    let backend = match authenticated {
         Ok(backend) => backend,
         Err(error) => {
             // Refused before any call runs: nothing is read or changed.
@@ -105,6 +113,43 @@ async fn authenticate(
             .with_data(json!({ "reason": format!("This key may not be used from {}.", peer.ip().to_canonical()) }))),
         Ok(Some((backend, _))) => Ok(backend),
         Ok(None) => Err(refuse("unknown key")),
+        Err(error) => Err(error.into()),
+    }
+}
+
+/// `Authorization: Bearer <token>`, if the request carries one.
+fn admin_bearer(headers: &HeaderMap) -> Option<&str> {
+    let value = headers.get(AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, token) = value.split_once(' ')?;
+    scheme
+        .eq_ignore_ascii_case("bearer")
+        .then(|| token.trim())
+        .filter(|token| !token.is_empty())
+}
+
+/// Berth extension: the operator's admin token opens the Management API of every backend (the
+/// console uses it), including an inactive one, but not one in the trash. A wrong token is refused
+/// like a wrong key.
+async fn authenticate_admin(
+    berth: &Berth,
+    backend_id: &str,
+    token: &str,
+    peer: SocketAddr,
+) -> Result<Backend, RpcError> {
+    let refuse = |reason: &str| {
+        tracing::info!(backend = backend_id, peer = %peer.ip(), reason, "admin token refused on the management API");
+        RpcError::api_key_invalid()
+    };
+    if !berth.admin_token_is_valid(token).await? {
+        return Err(refuse("wrong admin token"));
+    }
+    let Ok(backend_id) = uuid::Uuid::parse_str(backend_id) else {
+        return Err(refuse("unknown backend"));
+    };
+    match berth.backend(backend_id).await {
+        Ok(backend) if !backend.in_trash => Ok(backend),
+        Ok(_) => Err(refuse("backend in the trash")),
+        Err(berth_core::Error::NotFound { .. }) => Err(refuse("unknown backend")),
         Err(error) => Err(error.into()),
     }
 }
