@@ -1,13 +1,15 @@
 //! `berth serve`: open the store, make sure an admin token exists, listen, shut down gracefully.
 
-use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use berth_core::Berth;
 use berth_core::service::AdminTokenSource;
 use tokio::net::TcpListener;
 
 use crate::config::{DEFAULT_LISTEN, StorageArgs, StorageError};
+use crate::connections::{self, ConnectionLimits};
+use crate::http::limits::RequestLimits;
 use crate::http::{self, AppState};
 
 /// File in the data directory that receives a generated admin token (mode 0600).
@@ -31,6 +33,15 @@ pub struct ServeArgs {
         default_value = "Berth <no-reply@localhost>"
     )]
     pub mail_from: String,
+
+    /// Seconds a request may take from its head being read to its answer (slow bodies, runaway
+    /// work); past it the request is answered with a timeout error in its API's format.
+    #[arg(long, env = "BERTH_REQUEST_TIMEOUT", default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub request_timeout: u64,
+
+    /// Seconds a client has to send a request's line and headers; slower connections are closed.
+    #[arg(long, env = "BERTH_HEADER_READ_TIMEOUT", default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=600))]
+    pub header_read_timeout: u64,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -124,14 +135,21 @@ pub async fn serve(args: &ServeArgs, storage: &StorageArgs) -> Result<(), ServeE
 
     let app = http::router(AppState {
         berth: berth.clone(),
-    });
-    axum::serve(
-        listener,
-        app.into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(shutdown_signal())
-    .await
-    .map_err(ServeError::Server)?;
+    })
+    .layer(axum::Extension(RequestLimits {
+        request_timeout: Duration::from_secs(args.request_timeout),
+    }));
+    let limits = ConnectionLimits {
+        header_read_timeout: Duration::from_secs(args.header_read_timeout),
+    };
+    tracing::info!(
+        request_timeout_seconds = args.request_timeout,
+        header_read_timeout_seconds = args.header_read_timeout,
+        "request limits"
+    );
+    connections::serve(listener, app, limits, shutdown_signal())
+        .await
+        .map_err(ServeError::Server)?;
     tracing::info!("stopped");
     Ok(())
 }

@@ -3,6 +3,7 @@
 pub mod console;
 pub mod context;
 pub mod extract;
+pub mod limits;
 pub mod monaca;
 pub mod openapi;
 pub mod oracle;
@@ -65,6 +66,7 @@ pub fn router(state: AppState) -> Router {
         .fallback(no_such_endpoint)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(CatchPanicLayer::custom(panic_response))
+        .layer(middleware::from_fn(limits::guard))
         .layer(middleware::from_fn(context::with_request_context))
         .with_state(state)
 }

@@ -8,6 +8,7 @@ mod cli;
 mod console;
 mod errors;
 mod helpers;
+mod hostile;
 mod keys;
 mod mail;
 mod manage;
