@@ -19,3 +19,4 @@ mod oracle_realm;
 mod oracle_storage;
 mod restart;
 mod scale;
+mod security;

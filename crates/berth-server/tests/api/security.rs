@@ -1,0 +1,563 @@
+//! Secrets and tenants: no credential ever reaches the server log, and one backend's credentials open
+//! nothing of another backend on any surface.
+
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD;
+use reqwest::Method;
+use serde_json::{Value, json};
+
+use crate::helpers::{App, Device, TestServer, fresh_data_dir, random_token};
+
+/// Every credential of one backend, as its operator, apps and users hold them.
+struct Tenant {
+    app: App,
+    body: Value,
+    /// A second management key, issued after creation.
+    extra_management_key: String,
+    user_password: String,
+    session: String,
+    login_token: String,
+    access_token: String,
+    client_token: String,
+    reset_token: String,
+    realm_password: String,
+    /// Written into the tenant's data so that a leak to another tenant shows.
+    marker: String,
+}
+
+impl Tenant {
+    fn text(&self, member: &str) -> String {
+        self.body[member].as_str().expect(member).to_owned()
+    }
+
+    fn id(&self) -> &str {
+        &self.app.backend.id
+    }
+
+    /// Every secret this tenant holds, with a name for failure messages.
+    fn secrets(&self) -> Vec<(&'static str, String)> {
+        vec![
+            ("management key", self.app.backend.key.clone()),
+            ("second management key", self.extra_management_key.clone()),
+            ("Monaca app API key", self.app.api_key.clone()),
+            ("Monaca user password", self.user_password.clone()),
+            ("Monaca session id", self.session.clone()),
+            ("Monaca login token", self.login_token.clone()),
+            ("password reset token", self.reset_token.clone()),
+            ("OAuth client secret", self.text("clientSecret")),
+            ("anonymous key", self.text("anonymousKey")),
+            ("user access token", self.access_token.clone()),
+            ("client access token", self.client_token.clone()),
+            ("realm user password", self.realm_password.clone()),
+        ]
+    }
+}
+
+fn basic(user: &str, password: &str) -> String {
+    format!("Basic {}", STANDARD.encode(format!("{user}:{password}")))
+}
+
+/// Sets up a backend and uses every kind of credential it has once, the way apps do.
+async fn tenant(server: &TestServer, name: &str) -> Tenant {
+    let marker = format!("marker-{name}-{}", uuid::Uuid::new_v4().simple());
+    let user_password = format!("pw-{}", uuid::Uuid::new_v4().simple());
+    let realm_password = format!("realm-{}", uuid::Uuid::new_v4().simple());
+    let body = server.create_backend(name).await;
+    let app = App {
+        backend: crate::helpers::Managed {
+            id: body["id"].as_str().expect("id").to_owned(),
+            key: body["managementKey"]["key"]
+                .as_str()
+                .expect("key")
+                .to_owned(),
+        },
+        api_key: body["monacaApiKey"].as_str().expect("app key").to_owned(),
+    };
+    let id = app.backend.id.clone();
+
+    // Operator: a second management key and a realm user.
+    let extra: Value = server
+        .tools(
+            Method::POST,
+            &format!("/mobilebackends/{id}/managementKeys"),
+        )
+        .json(&json!({ "label": "ci" }))
+        .send()
+        .await
+        .expect("request")
+        .json()
+        .await
+        .expect("json");
+    let extra_management_key = extra["key"].as_str().expect("new key").to_owned();
+    let response = server
+        .tools(Method::POST, &format!("/mobilebackends/{id}/users"))
+        .json(&json!({ "username": "realm-user", "password": realm_password }))
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(response.status(), 201);
+
+    // Management API: a collection with a private item that carries the marker.
+    server
+        .manage_ok(
+            &app.backend,
+            "Collection.create",
+            json!({ "_id": "Notes", "isInsertable": true, "isReadable": true }),
+        )
+        .await;
+    server
+        .manage_ok(
+            &app.backend,
+            "CollectionItem.create",
+            json!({ "collectionName": "Notes", "item": { "text": marker } }),
+        )
+        .await;
+
+    // App API: register, log in (with a wrong password first), auto-login, reset the password.
+    let mut device = Device::new(server, &app);
+    device
+        .ok(
+            "User.register",
+            json!({ "username": "joe@example.com", "password": "initial-pw", "properties": { "note": marker } }),
+        )
+        .await;
+    device.ok("User.logout", json!({})).await;
+    let wrong = device
+        .call(
+            "User.login",
+            json!({ "username": "joe@example.com", "password": "wrong-password" }),
+        )
+        .await;
+    assert!(wrong["error"].is_object(), "{wrong}");
+    device
+        .ok(
+            "User.sendPasswordResetToken",
+            json!({ "username": "joe@example.com", "options": {} }),
+        )
+        .await;
+    let outbox = server
+        .manage_ok(&app.backend, "Mailer.listOutbox", json!({}))
+        .await;
+    let reset_token = outbox["items"][0]["body"]
+        .as_str()
+        .expect("body")
+        .split_whitespace()
+        .last()
+        .expect("token")
+        .to_owned();
+    device
+        .ok(
+            "User.resetPasswordAndLogin",
+            json!({ "username": "joe@example.com", "newPassword": user_password, "token": reset_token }),
+        )
+        .await;
+    let login = device
+        .ok(
+            "User.login",
+            json!({ "username": "joe@example.com", "password": user_password }),
+        )
+        .await;
+    let login_token = login["loginToken"]
+        .as_str()
+        .expect("login token")
+        .to_owned();
+    let mut other_device = Device {
+        device_id: device.device_id.clone(),
+        ..Device::new(server, &app)
+    };
+    other_device
+        .ok("User.autoLogin", json!({ "loginToken": login_token }))
+        .await;
+    let session = device.session.clone().expect("session");
+    assert!(
+        device
+            .ok("User.isAuthenticated", json!({}))
+            .await
+            .as_bool()
+            .expect("bool")
+    );
+
+    // Oracle: tokens with the client secret, Basic calls with the user's password and the
+    // anonymous key, bearer calls.
+    let token = |form: Vec<(&'static str, String)>| {
+        server
+            .anonymous(Method::POST, "/oauth2/v1/token")
+            .basic_auth(
+                body["clientId"].as_str().expect("client id"),
+                body["clientSecret"].as_str(),
+            )
+            .form(&form)
+            .send()
+    };
+    let granted: Value = token(vec![
+        ("grant_type", "password".to_owned()),
+        ("username", "joe@example.com".to_owned()),
+        ("password", user_password.clone()),
+    ])
+    .await
+    .expect("request")
+    .json()
+    .await
+    .expect("json");
+    let access_token = granted["access_token"].as_str().expect("token").to_owned();
+    let granted: Value = token(vec![("grant_type", "client_credentials".to_owned())])
+        .await
+        .expect("request")
+        .json()
+        .await
+        .expect("json");
+    let client_token = granted["access_token"].as_str().expect("token").to_owned();
+    let backend_header = body["basicAuthBackendId"].as_str().expect("basic id");
+    for authorization in [
+        format!("Bearer {access_token}"),
+        basic("joe@example.com", &user_password),
+        basic("realm-user", &realm_password),
+        format!("Basic {}", body["anonymousKey"].as_str().expect("key")),
+    ] {
+        let response = server
+            .anonymous(Method::GET, "/mobile/platform/appconfig/client")
+            .header("Authorization", authorization.as_str())
+            .header("Oracle-Mobile-Backend-ID", backend_header)
+            .send()
+            .await
+            .expect("request");
+        assert_eq!(response.status(), 200, "{authorization}");
+    }
+    let response = server
+        .anonymous(Method::GET, "/mobile/platform/users/me")
+        .bearer_auth(&access_token)
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(response.status(), 200);
+
+    Tenant {
+        app,
+        body,
+        extra_management_key,
+        user_password,
+        session,
+        login_token,
+        access_token,
+        client_token,
+        reset_token,
+        realm_password,
+        marker,
+    }
+}
+
+#[tokio::test]
+async fn no_secret_reaches_the_log_even_at_trace_level() {
+    let (_dir, data_dir) = fresh_data_dir();
+    let admin_token = random_token();
+    let mut server = TestServer::start_with(
+        &data_dir,
+        &[
+            ("BERTH_ADMIN_TOKEN", admin_token.as_str()),
+            ("RUST_LOG", "trace"),
+        ],
+    )
+    .await;
+    let tenant = tenant(&server, "Logged").await;
+    // Refused credentials are not logged either.
+    let wrong_key = format!("wrong-key-{}", uuid::Uuid::new_v4().simple());
+    let (_, refused) = server
+        .manage_raw(
+            tenant.id(),
+            Some(&wrong_key),
+            json!({ "jsonrpc": "2.0", "id": 1, "method": "Collection.list" }).to_string(),
+        )
+        .await;
+    assert_eq!(refused["error"]["code"], 4);
+    let wrong_token = format!("wrong-token-{}", uuid::Uuid::new_v4().simple());
+    let response = server
+        .anonymous(Method::GET, "/mobile/tools/1.0/mobilebackends")
+        .bearer_auth(&wrong_token)
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(response.status(), 401);
+    server.stop();
+
+    let log = server.log();
+    assert!(
+        log.contains("listening on") && log.contains("/oauth2/v1/token"),
+        "the log holds the session: {log}"
+    );
+    let mut secrets = tenant.secrets();
+    secrets.push(("admin token", admin_token.clone()));
+    secrets.push(("refused management key", wrong_key));
+    secrets.push(("refused admin token", wrong_token));
+    secrets.push((
+        "Basic user credentials",
+        STANDARD.encode(format!("joe@example.com:{}", tenant.user_password)),
+    ));
+    for (name, secret) in secrets {
+        assert!(secret.len() >= 8, "{name} is a real secret");
+        assert!(
+            !log.contains(&secret),
+            "the {name} appears in the server log"
+        );
+    }
+}
+
+/// How a foreign credential is presented to the victim backend, and what must come back.
+#[derive(Debug, Clone, Copy)]
+enum Presentation {
+    ManagementKeyHeader,
+    AppApiKey,
+    AppSession,
+    AppLoginToken,
+    AppPassword,
+    OracleBearer,
+    OracleBasicKey,
+    OracleBasicUser,
+    OracleClientSecret,
+    OraclePasswordGrant,
+    ToolsBearer,
+}
+
+const PRESENTATIONS: [Presentation; 11] = [
+    Presentation::ManagementKeyHeader,
+    Presentation::AppApiKey,
+    Presentation::AppSession,
+    Presentation::AppLoginToken,
+    Presentation::AppPassword,
+    Presentation::OracleBearer,
+    Presentation::OracleBasicKey,
+    Presentation::OracleBasicUser,
+    Presentation::OracleClientSecret,
+    Presentation::OraclePasswordGrant,
+    Presentation::ToolsBearer,
+];
+
+/// Presents `secret` (belonging to another backend) to `victim` in one way; asserts the refusal and
+/// returns the answer's text so the caller can check that nothing of the victim leaked.
+async fn present(
+    server: &TestServer,
+    victim: &Tenant,
+    presentation: Presentation,
+    secret: &str,
+) -> String {
+    let rpc = |method: &str, params: Value| {
+        json!({ "jsonrpc": "2.0", "id": 1, "method": method, "params": params }).to_string()
+    };
+    let device = uuid::Uuid::new_v4().to_string();
+    let app_params = |extra: Value| {
+        let mut params = json!({ "__api_key": victim.app.api_key, "__device": device });
+        for (name, value) in extra.as_object().cloned().unwrap_or_default() {
+            params[name] = value;
+        }
+        params
+    };
+    let header = victim.text("basicAuthBackendId");
+    match presentation {
+        Presentation::ManagementKeyHeader => {
+            let (_, body) = server
+                .manage_raw(
+                    victim.id(),
+                    Some(secret),
+                    rpc("CollectionItem.list", json!({ "collectionName": "Notes" })),
+                )
+                .await;
+            assert_eq!(body["error"]["code"], 4, "{body}");
+            body.to_string()
+        }
+        Presentation::AppApiKey => {
+            let body = rpc(
+                "Collection.find",
+                json!({ "collectionName": "Notes", "__api_key": secret, "__device": device }),
+            );
+            let (_, _, body) = server.app_raw(victim.id(), body).await;
+            assert_eq!(body["error"]["code"], 4, "{body}");
+            body.to_string()
+        }
+        Presentation::AppSession => {
+            let body = rpc(
+                "User.getProperties",
+                app_params(json!({ "__session": secret, "names": ["note"] })),
+            );
+            let (_, _, body) = server.app_raw(victim.id(), body).await;
+            assert!(
+                [10, 11].contains(&body["error"]["code"].as_i64().unwrap_or(0)),
+                "{body}"
+            );
+            body.to_string()
+        }
+        Presentation::AppLoginToken => {
+            let body = rpc(
+                "User.autoLogin",
+                app_params(json!({ "loginToken": secret })),
+            );
+            let (_, session, body) = server.app_raw(victim.id(), body).await;
+            assert!(body["error"].is_object(), "{body}");
+            assert!(session.is_none());
+            body.to_string()
+        }
+        Presentation::AppPassword => {
+            let body = rpc(
+                "User.login",
+                app_params(json!({ "username": "joe@example.com", "password": secret })),
+            );
+            let (_, session, body) = server.app_raw(victim.id(), body).await;
+            assert!(body["error"].is_object(), "{body}");
+            assert!(session.is_none());
+            body.to_string()
+        }
+        Presentation::OracleBearer
+        | Presentation::OracleBasicKey
+        | Presentation::OracleBasicUser => {
+            let authorization = match presentation {
+                Presentation::OracleBearer => format!("Bearer {secret}"),
+                Presentation::OracleBasicKey => format!("Basic {secret}"),
+                _ => basic("joe@example.com", secret),
+            };
+            let response = server
+                .anonymous(Method::GET, "/mobile/platform/users/me")
+                .header("Authorization", authorization)
+                .header("Oracle-Mobile-Backend-ID", &header)
+                .send()
+                .await
+                .expect("request");
+            // 429 once the victim's failed-login limit for the user is reached: refused all the same.
+            assert!(
+                [401, 429].contains(&response.status().as_u16()),
+                "{}",
+                response.status()
+            );
+            response.text().await.expect("body")
+        }
+        Presentation::OracleClientSecret | Presentation::OraclePasswordGrant => {
+            let (client_secret, form) = match presentation {
+                Presentation::OracleClientSecret => (
+                    secret.to_owned(),
+                    vec![("grant_type", "client_credentials".to_owned())],
+                ),
+                _ => (
+                    victim.text("clientSecret"),
+                    vec![
+                        ("grant_type", "password".to_owned()),
+                        ("username", "joe@example.com".to_owned()),
+                        ("password", secret.to_owned()),
+                    ],
+                ),
+            };
+            let response = server
+                .anonymous(Method::POST, "/oauth2/v1/token")
+                .basic_auth(victim.text("clientId"), Some(client_secret))
+                .form(&form)
+                .send()
+                .await
+                .expect("request");
+            assert!(
+                [400, 401, 429].contains(&response.status().as_u16()),
+                "{}",
+                response.status()
+            );
+            let body: Value = response.json().await.expect("json");
+            assert!(body.get("access_token").is_none(), "{body}");
+            body.to_string()
+        }
+        Presentation::ToolsBearer => {
+            let response = server
+                .anonymous(
+                    Method::GET,
+                    &format!("/mobile/tools/1.0/mobilebackends/{}", victim.id()),
+                )
+                .bearer_auth(secret)
+                .send()
+                .await
+                .expect("request");
+            assert_eq!(response.status(), 401);
+            response.text().await.expect("body")
+        }
+    }
+}
+
+/// What one tenant can see of its own data, to compare before and after.
+async fn snapshot(server: &TestServer, tenant: &Tenant) -> Value {
+    let items = server
+        .manage_ok(
+            &tenant.app.backend,
+            "CollectionItem.list",
+            json!({ "collectionName": "Notes" }),
+        )
+        .await;
+    let users = server
+        .manage_ok(&tenant.app.backend, "User.list", json!({}))
+        .await;
+    let backend: Value = server
+        .tools(Method::GET, &format!("/mobilebackends/{}", tenant.id()))
+        .send()
+        .await
+        .expect("request")
+        .json()
+        .await
+        .expect("json");
+    json!({ "items": items["items"], "users": users["items"], "backend": backend })
+}
+
+#[tokio::test]
+async fn no_credential_of_one_backend_opens_another_on_any_surface() {
+    let server = TestServer::start().await;
+    let attacker = tenant(&server, "Attacker").await;
+    let victim = tenant(&server, "Victim").await;
+    let before = snapshot(&server, &victim).await;
+
+    let mut tried = 0;
+    for (name, secret) in attacker.secrets() {
+        for presentation in PRESENTATIONS {
+            let answer = present(&server, &victim, presentation, &secret).await;
+            assert!(
+                !answer.contains(&victim.marker),
+                "the attacker's {name} as {presentation:?} read the victim's data: {answer}"
+            );
+            tried += 1;
+        }
+    }
+    assert_eq!(tried, 12 * PRESENTATIONS.len());
+
+    // The attacker's own endpoints do not reach the victim's records either, even by exact id.
+    let victim_item = before["items"][0]["_id"].as_str().expect("item id");
+    let victim_user = before["users"][0]["_id"].as_str().expect("user id");
+    let response = server
+        .manage(
+            &attacker.app.backend,
+            "CollectionItem.get",
+            json!({ "collectionName": "Notes", "_id": victim_item }),
+        )
+        .await;
+    assert!(response["error"].is_object(), "{response}");
+    let response = server
+        .manage(
+            &attacker.app.backend,
+            "CollectionItem.delete",
+            json!({ "collectionName": "Notes", "_id": victim_item }),
+        )
+        .await;
+    assert!(response["error"].is_object(), "{response}");
+    let response = server
+        .manage(
+            &attacker.app.backend,
+            "User.get",
+            json!({ "_id": victim_user }),
+        )
+        .await;
+    assert!(response["error"].is_object(), "{response}");
+    let response = server
+        .anonymous(Method::GET, "/mobile/platform/users/me")
+        .bearer_auth(&attacker.access_token)
+        .header(
+            "Oracle-Mobile-Backend-ID",
+            victim.text("basicAuthBackendId"),
+        )
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(response.status(), 401);
+
+    // Nothing of the victim changed, and the attacker still sees only its own data.
+    assert_eq!(snapshot(&server, &victim).await, before);
+    let own = snapshot(&server, &attacker).await;
+    assert!(!own.to_string().contains(&victim.marker));
+}
