@@ -6,6 +6,7 @@ mod assets;
 mod backends;
 mod cli;
 mod console;
+mod crash;
 mod errors;
 mod helpers;
 mod hostile;
