@@ -101,7 +101,7 @@ async fn writer(
         acknowledged.lock().expect("lock").items.push((id, item));
         round_acks.fetch_add(1, Ordering::Relaxed);
 
-        if sequence % 4 == 0 {
+        if sequence.is_multiple_of(4) {
             let username = format!("u{index}-r{round}-s{sequence}");
             if call(
                 &client,
