@@ -561,3 +561,85 @@ async fn no_credential_of_one_backend_opens_another_on_any_surface() {
     let own = snapshot(&server, &attacker).await;
     assert!(!own.to_string().contains(&victim.marker));
 }
+
+#[tokio::test]
+async fn failed_logins_from_one_address_are_limited_in_each_apis_format() {
+    let server = TestServer::start().await;
+    let app = server.app("Guessed").await;
+    let body: Value = server
+        .tools(Method::GET, &format!("/mobilebackends/{}", app.backend.id))
+        .send()
+        .await
+        .expect("request")
+        .json()
+        .await
+        .expect("json");
+    server
+        .manage_ok(
+            &app.backend,
+            "Backend.setSettings",
+            json!({ "settings": { "maxFailedLoginsPerAddress": 3 } }),
+        )
+        .await;
+    let mut device = Device::new(&server, &app);
+    device
+        .ok(
+            "User.register",
+            json!({ "username": "real@example.com", "password": "right-password" }),
+        )
+        .await;
+    device.ok("User.logout", json!({})).await;
+    // Three different usernames: the per-user limit is not what stops the fourth attempt.
+    for guess in ["a@example.com", "b@example.com", "c@example.com"] {
+        let answer = device
+            .call(
+                "User.login",
+                json!({ "username": guess, "password": "guess-guess" }),
+            )
+            .await;
+        assert_eq!(answer["error"]["code"], -32602, "{answer}");
+    }
+
+    // The right password, from the same address, on each surface: refused for now.
+    let answer = device
+        .call(
+            "User.login",
+            json!({ "username": "real@example.com", "password": "right-password" }),
+        )
+        .await;
+    assert_eq!(answer["error"]["code"], 9999, "{answer}");
+    assert!(answer["error"]["data"]["reason"].is_string(), "{answer}");
+
+    let response = server
+        .anonymous(Method::GET, "/mobile/platform/users/me")
+        .header("Authorization", basic("real@example.com", "right-password"))
+        .header(
+            "Oracle-Mobile-Backend-ID",
+            body["basicAuthBackendId"].as_str().expect("id"),
+        )
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(response.status(), 429);
+    let problem: Value = response.json().await.expect("json");
+    assert_eq!(problem["o:errorCode"], "MOBILE-42901", "{problem}");
+    assert_eq!(problem["status"], 429, "{problem}");
+
+    let response = server
+        .anonymous(Method::POST, "/oauth2/v1/token")
+        .basic_auth(
+            body["clientId"].as_str().expect("client id"),
+            body["clientSecret"].as_str(),
+        )
+        .form(&[
+            ("grant_type", "password"),
+            ("username", "real@example.com"),
+            ("password", "right-password"),
+        ])
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(response.status(), 429);
+    let answer: Value = response.json().await.expect("json");
+    assert_eq!(answer["error"], "slow_down", "{answer}");
+}
