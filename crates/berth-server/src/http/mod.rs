@@ -21,7 +21,7 @@ use axum::routing::{get, post};
 use berth_core::Berth;
 use serde::Serialize;
 use tower_http::catch_panic::CatchPanicLayer;
-use tower_http::cors::{AllowHeaders, AllowOrigin, CorsLayer};
+use tower_http::cors::{AllowHeaders, CorsLayer};
 use utoipa::ToSchema;
 
 use oracle_error::{ErrorCode, OracleError};
@@ -49,7 +49,7 @@ pub fn router(state: AppState) -> Router {
         .options(|| async { StatusCode::NO_CONTENT })
         .layer(
             tower::ServiceBuilder::new()
-                .layer(monaca_cors())
+                .layer(monaca_cors(state.berth.clone()))
                 .layer(DefaultBodyLimit::max(monaca::app::BODY_LIMIT)),
         );
     Router::new()
@@ -71,11 +71,12 @@ pub fn router(state: AppState) -> Router {
         .with_state(state)
 }
 
-/// Apps call from `file://` and `http://localhost` web views: any origin may call, preflights are
-/// answered, and the session header is readable by scripts.
-fn monaca_cors() -> CorsLayer {
+/// Apps call from `file://` and `http://localhost` web views: the origins the backend allows (any,
+/// unless it lists some) may call, preflights are answered, and the session header is readable by
+/// scripts.
+fn monaca_cors(berth: Berth) -> CorsLayer {
     CorsLayer::new()
-        .allow_origin(AllowOrigin::mirror_request())
+        .allow_origin(monaca::origins::allowed_origins(berth))
         .allow_methods([Method::POST, Method::OPTIONS])
         .allow_headers(AllowHeaders::mirror_request())
         .expose_headers([HeaderName::from_static(monaca::app::SESSION_HEADER)])

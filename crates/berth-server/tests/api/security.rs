@@ -643,3 +643,80 @@ async fn failed_logins_from_one_address_are_limited_in_each_apis_format() {
     let answer: Value = response.json().await.expect("json");
     assert_eq!(answer["error"], "slow_down", "{answer}");
 }
+
+#[tokio::test]
+async fn browsers_may_call_a_backend_only_from_the_origins_it_allows() {
+    let server = TestServer::start().await;
+    let strict = server.app("Strict").await;
+    let open = server.app("Open").await;
+    let refused = server
+        .manage(
+            &strict.backend,
+            "Backend.setSettings",
+            json!({ "settings": { "allowedOrigins": ["https://app.example.com/"] } }),
+        )
+        .await;
+    assert_eq!(refused["error"]["code"], -32602, "{refused}");
+    server
+        .manage_ok(
+            &strict.backend,
+            "Backend.setSettings",
+            json!({ "settings": { "allowedOrigins": ["https://app.example.com", "null"] } }),
+        )
+        .await;
+
+    let allowed_origin = |app: &App, origin: &'static str, preflight: bool| {
+        let path = format!("/json-rpc/{}", app.backend.id);
+        let call = json!({ "jsonrpc": "2.0", "id": 1, "method": "User.isAuthenticated",
+                           "params": { "__api_key": app.api_key, "__device": "d1" } });
+        let request = if preflight {
+            server
+                .anonymous(Method::OPTIONS, &path)
+                .header("Access-Control-Request-Method", "POST")
+                .header("Access-Control-Request-Headers", "content-type")
+        } else {
+            server.anonymous(Method::POST, &path).body(call.to_string())
+        };
+        let request = request.header("Origin", origin);
+        async move {
+            let response = request.send().await.expect("request");
+            assert!(response.status().is_success(), "{}", response.status());
+            response
+                .headers()
+                .get("access-control-allow-origin")
+                .and_then(|value| value.to_str().ok())
+                .map(str::to_owned)
+        }
+    };
+    for preflight in [false, true] {
+        assert_eq!(
+            allowed_origin(&strict, "https://app.example.com", preflight)
+                .await
+                .as_deref(),
+            Some("https://app.example.com")
+        );
+        assert_eq!(
+            allowed_origin(&strict, "null", preflight).await.as_deref(),
+            Some("null")
+        );
+        assert_eq!(
+            allowed_origin(&strict, "https://evil.example", preflight).await,
+            None,
+            "a page elsewhere may not read the strict backend's answers"
+        );
+        // Another backend's setting changes nothing here: any origin, as Monaca allowed.
+        assert_eq!(
+            allowed_origin(&open, "https://evil.example", preflight)
+                .await
+                .as_deref(),
+            Some("https://evil.example")
+        );
+    }
+    let settings = server
+        .manage_ok(&strict.backend, "Backend.getSettings", json!({}))
+        .await;
+    assert_eq!(
+        settings["settings"]["allowedOrigins"],
+        json!(["https://app.example.com", "null"])
+    );
+}

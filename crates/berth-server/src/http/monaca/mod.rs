@@ -4,4 +4,5 @@
 pub mod app;
 pub mod jsonrpc;
 pub mod manage;
+pub mod origins;
 pub mod params;
