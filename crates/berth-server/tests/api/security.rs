@@ -720,3 +720,69 @@ async fn browsers_may_call_a_backend_only_from_the_origins_it_allows() {
         json!(["https://app.example.com", "null"])
     );
 }
+
+#[tokio::test]
+async fn an_address_that_keeps_presenting_wrong_keys_is_told_to_back_off() {
+    let server = TestServer::start().await;
+    let app = server.app("Hammered").await;
+    let body: Value = server
+        .tools(Method::GET, &format!("/mobilebackends/{}", app.backend.id))
+        .send()
+        .await
+        .expect("request")
+        .json()
+        .await
+        .expect("json");
+    server
+        .manage_ok(
+            &app.backend,
+            "Backend.setSettings",
+            json!({ "settings": { "maxFailedLoginsPerAddress": 3 } }),
+        )
+        .await;
+    let call = json!({ "jsonrpc": "2.0", "id": 1, "method": "Collection.list" }).to_string();
+    let mut codes = Vec::new();
+    for attempt in 0..5 {
+        let (_, answer) = server
+            .manage_raw(
+                &app.backend.id,
+                Some(&format!("wrong-{attempt}")),
+                call.clone(),
+            )
+            .await;
+        codes.push(answer["error"]["code"].as_i64().expect("code"));
+    }
+    assert_eq!(codes, [4, 4, 4, 9999, 9999]);
+    // The right key still works: keys cannot be guessed, so the limit only sheds the noise.
+    server
+        .manage_ok(&app.backend, "Collection.list", json!({}))
+        .await;
+
+    let mut codes = Vec::new();
+    for attempt in 0..5 {
+        let body = json!({ "jsonrpc": "2.0", "id": 1, "method": "User.isAuthenticated",
+                           "params": { "__api_key": format!("wrong-{attempt}"), "__device": "d" } });
+        let (_, _, answer) = server.app_raw(&app.backend.id, body.to_string()).await;
+        codes.push(answer["error"]["code"].as_i64().expect("code"));
+    }
+    // The address has used up its budget on this backend's keys already.
+    assert_eq!(codes, [9999; 5]);
+
+    let response = server
+        .anonymous(Method::POST, "/oauth2/v1/token")
+        .basic_auth(body["clientId"].as_str().expect("client id"), Some("wrong"))
+        .form(&[("grant_type", "client_credentials")])
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(response.status(), 429);
+    let answer: Value = response.json().await.expect("json");
+    assert_eq!(answer["error"], "slow_down", "{answer}");
+
+    // Another backend is not affected.
+    let other = server.app("Calm").await;
+    let (_, answer) = server
+        .manage_raw(&other.backend.id, Some("wrong"), call)
+        .await;
+    assert_eq!(answer["error"]["code"], 4);
+}
