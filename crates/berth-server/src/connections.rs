@@ -5,6 +5,7 @@
 
 use std::future::Future;
 use std::net::SocketAddr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
@@ -16,7 +17,7 @@ use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::server::conn::auto::Builder;
 use hyper_util::server::graceful::GracefulShutdown;
 use hyper_util::service::TowerToHyperService;
-use tokio::net::TcpListener;
+use tokio::net::{TcpListener, TcpStream};
 use tower::ServiceExt;
 
 use crate::http::limits::MAX_HEADER_COUNT;
@@ -28,7 +29,8 @@ const PARSER_MAX_HEADERS: usize = MAX_HEADER_COUNT * 2;
 #[derive(Debug, Clone, Copy)]
 pub struct ConnectionLimits {
     /// A client must send the whole request head (request line and headers) within this time, or the
-    /// connection is closed without an answer: there is no request to answer yet.
+    /// connection is closed without an answer: there is no request to answer yet. The same holds
+    /// for a new connection's first bytes and for an idle keep-alive connection's next request.
     pub header_read_timeout: Duration,
 }
 
@@ -46,6 +48,7 @@ pub async fn serve(
         .header_read_timeout(limits.header_read_timeout)
         .max_headers(PARSER_MAX_HEADERS);
     builder.http2().timer(TokioTimer::new());
+    let builder = Arc::new(builder);
     let graceful = GracefulShutdown::new();
     let mut shutdown = std::pin::pin!(shutdown);
     loop {
@@ -65,12 +68,20 @@ pub async fn serve(
         let service = app
             .clone()
             .map_request(move |request: Request<Incoming>| with_peer(request, peer));
-        let connection = builder
-            .serve_connection_with_upgrades(TokioIo::new(stream), TowerToHyperService::new(service))
-            .into_owned();
-        let connection = graceful.watch(connection);
+        let builder = builder.clone();
+        let watcher = graceful.watcher();
         tokio::spawn(async move {
-            if let Err(error) = connection.await {
+            if !first_bytes_arrive(&stream, limits.header_read_timeout).await {
+                tracing::debug!(%peer, "closed a connection that sent nothing in time");
+                return;
+            }
+            let connection = builder
+                .serve_connection_with_upgrades(
+                    TokioIo::new(stream),
+                    TowerToHyperService::new(service),
+                )
+                .into_owned();
+            if let Err(error) = watcher.watch(connection).await {
                 tracing::debug!(%peer, error = %error, "connection ended with an error");
             }
         });
@@ -78,6 +89,27 @@ pub async fn serve(
     drop(listener);
     graceful.shutdown().await;
     Ok(())
+}
+
+/// Waits (at most `limit`) until the client has sent enough to tell HTTP/1 from HTTP/2. hyper's
+/// header read timeout starts only once the protocol is known, so without this a client that connects
+/// and sends nothing (or half the HTTP/2 preface) would hold the connection for ever.
+async fn first_bytes_arrive(stream: &TcpStream, limit: Duration) -> bool {
+    const PREFACE: &[u8] = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
+    let sniff = async {
+        let mut buffer = [0u8; 24];
+        loop {
+            match stream.peek(&mut buffer).await {
+                Ok(0) | Err(_) => return false,
+                Ok(read) if read >= PREFACE.len() || buffer[..read] != PREFACE[..read] => {
+                    return true;
+                }
+                // Part of the preface: peeking again would return at once; wait for more.
+                Ok(_) => tokio::time::sleep(Duration::from_millis(10)).await,
+            }
+        }
+    };
+    tokio::time::timeout(limit, sniff).await.unwrap_or(false)
 }
 
 fn with_peer(request: Request<Incoming>, peer: SocketAddr) -> Request<Body> {

@@ -572,3 +572,37 @@ async fn slow_request_heads_are_cut_off() {
         .expect("request");
     assert_eq!(health.status(), 200);
 }
+
+#[tokio::test]
+async fn silent_connections_are_closed() {
+    let (_dir, server) = impatient_server().await;
+    // Connected, and never a byte: the connection is closed, not held open for ever.
+    let answer = exchange(&server, "").await;
+    assert!(
+        answer.is_empty() || answer.starts_with("HTTP/1.1 408"),
+        "{answer}"
+    );
+    // Half an HTTP/2 preface, then silence: closed too.
+    let answer = exchange(&server, "PRI * HTTP/2.0\r\n").await;
+    assert!(answer.is_empty(), "{answer}");
+    // And after one answered request, an idle keep-alive connection is closed.
+    let address = server.base.trim_start_matches("http://");
+    let mut stream = TcpStream::connect(address).await.expect("connect");
+    stream
+        .write_all(b"GET /health HTTP/1.1\r\nHost: x\r\n\r\n")
+        .await
+        .expect("write");
+    let mut answer = Vec::new();
+    let closed = tokio::time::timeout(Duration::from_secs(60), async {
+        let mut buffer = [0u8; 1024];
+        loop {
+            match stream.read(&mut buffer).await {
+                Ok(0) | Err(_) => break,
+                Ok(n) => answer.extend_from_slice(&buffer[..n]),
+            }
+        }
+    })
+    .await;
+    assert!(closed.is_ok(), "the idle connection stayed open");
+    assert!(answer.starts_with(b"HTTP/1.1 200"), "{answer:?}");
+}
