@@ -39,8 +39,10 @@ pub struct ServeArgs {
     #[arg(long, env = "BERTH_REQUEST_TIMEOUT", default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..=3600))]
     pub request_timeout: u64,
 
-    /// Seconds a client has to send a request's line and headers; slower connections are closed.
-    #[arg(long, env = "BERTH_HEADER_READ_TIMEOUT", default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=600))]
+    /// Seconds a client has to send a request's line and headers, and that an idle keep-alive
+    /// connection is kept; slower or idle connections are closed. Behind a load balancer that keeps
+    /// idle connections longer, raise this above its idle timeout.
+    #[arg(long, env = "BERTH_HEADER_READ_TIMEOUT", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=600))]
     pub header_read_timeout: u64,
 }
 
