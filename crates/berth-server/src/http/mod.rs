@@ -47,6 +47,7 @@ pub fn router(state: AppState) -> Router {
     // rather than by the router's 405.
     let app_api = post(monaca::app::handle)
         .options(|| async { StatusCode::NO_CONTENT })
+        .fallback(monaca::post_only)
         .layer(
             tower::ServiceBuilder::new()
                 .layer(monaca_cors(state.berth.clone()))
@@ -61,7 +62,9 @@ pub fn router(state: AppState) -> Router {
         .merge(oracle::router().layer(DefaultBodyLimit::max(TOOLS_BODY_LIMIT)))
         .route(
             "/manage/json-rpc/{backend_id}",
-            post(monaca::manage::handle).layer(DefaultBodyLimit::max(monaca::manage::BODY_LIMIT)),
+            post(monaca::manage::handle)
+                .fallback(monaca::post_only)
+                .layer(DefaultBodyLimit::max(monaca::manage::BODY_LIMIT)),
         )
         .fallback(no_such_endpoint)
         .method_not_allowed_fallback(method_not_allowed)

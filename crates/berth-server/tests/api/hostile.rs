@@ -606,3 +606,25 @@ async fn silent_connections_are_closed() {
     assert!(closed.is_ok(), "the idle connection stayed open");
     assert!(answer.starts_with(b"HTTP/1.1 200"), "{answer:?}");
 }
+
+#[tokio::test]
+async fn json_rpc_paths_refuse_other_methods_as_json_rpc() {
+    let server = TestServer::start().await;
+    let app = server.app("Methods").await;
+    for path in [
+        format!("/json-rpc/{}", app.backend.id),
+        format!("/manage/json-rpc/{}", app.backend.id),
+    ] {
+        for method in [Method::GET, Method::PUT, Method::DELETE] {
+            let response = server
+                .anonymous(method.clone(), &path)
+                .send()
+                .await
+                .expect("request");
+            assert_eq!(response.status(), 405, "{method} {path}");
+            assert_eq!(response.headers()["allow"], "POST");
+            let body: Value = response.json().await.expect("json");
+            assert_rpc_error(&body, -32600, Some("request"));
+        }
+    }
+}

@@ -412,20 +412,31 @@ async fn present(
                 Presentation::OracleBasicKey => format!("Basic {secret}"),
                 _ => basic("joe@example.com", secret),
             };
-            let response = server
-                .anonymous(Method::GET, "/mobile/platform/users/me")
-                .header("Authorization", authorization)
-                .header("Oracle-Mobile-Backend-ID", &header)
-                .send()
-                .await
-                .expect("request");
-            // 429 once the victim's failed-login limit for the user is reached: refused all the same.
-            assert!(
-                [401, 429].contains(&response.status().as_u16()),
-                "{}",
-                response.status()
-            );
-            response.text().await.expect("body")
+            // Every platform endpoint: reading the profile, the app policies, posting analytics.
+            let mut answers = String::new();
+            for (method, path) in [
+                (Method::GET, "/mobile/platform/users/me"),
+                (Method::GET, "/mobile/platform/appconfig/client"),
+                (Method::POST, "/mobile/platform/analytics/events"),
+            ] {
+                let response = server
+                    .anonymous(method, path)
+                    .header("Authorization", authorization.as_str())
+                    .header("Oracle-Mobile-Backend-ID", &header)
+                    .json(&json!([{ "name": "probe" }]))
+                    .send()
+                    .await
+                    .expect("request");
+                // 429 once the victim's failed-login limit for the user is reached: refused all
+                // the same.
+                assert!(
+                    [401, 429].contains(&response.status().as_u16()),
+                    "{path}: {}",
+                    response.status()
+                );
+                answers.push_str(&response.text().await.expect("body"));
+            }
+            answers
         }
         Presentation::OracleClientSecret | Presentation::OraclePasswordGrant => {
             let (client_secret, form) = match presentation {
@@ -494,7 +505,23 @@ async fn snapshot(server: &TestServer, tenant: &Tenant) -> Value {
         .json()
         .await
         .expect("json");
-    json!({ "items": items["items"], "users": users["items"], "backend": backend })
+    let events: Value = server
+        .tools(
+            Method::GET,
+            &format!("/mobilebackends/{}/analytics/events", tenant.id()),
+        )
+        .send()
+        .await
+        .expect("request")
+        .json()
+        .await
+        .expect("json");
+    assert!(
+        events["items"].is_array() && items["items"].is_array() && users["items"].is_array(),
+        "{events} {items} {users}"
+    );
+    json!({ "items": items["items"], "users": users["items"], "backend": backend,
+            "events": events["items"] })
 }
 
 #[tokio::test]
