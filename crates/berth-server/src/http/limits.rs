@@ -11,6 +11,8 @@
 use std::time::Duration;
 
 use axum::extract::Request;
+use axum::http::HeaderValue;
+use axum::http::header::{ACCESS_CONTROL_ALLOW_ORIGIN, ORIGIN, VARY};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use serde_json::Value;
@@ -113,8 +115,24 @@ impl Refusal {
 /// The request guard: checks the request head, then runs the request under the time limit.
 pub async fn guard(request: Request, next: Next) -> Response {
     let surface = surface(request.uri().path());
+    // The app API is called from browsers; its refusals (which carry nothing of any backend) are
+    // readable by the calling page, so the app learns why instead of seeing a network error.
+    let readable_by = request
+        .uri()
+        .path()
+        .starts_with("/json-rpc/")
+        .then(|| request.headers().get(ORIGIN).cloned())
+        .flatten();
+    let readable = |mut response: Response| {
+        if let Some(origin) = &readable_by {
+            let headers = response.headers_mut();
+            headers.insert(ACCESS_CONTROL_ALLOW_ORIGIN, origin.clone());
+            headers.insert(VARY, HeaderValue::from_static("origin"));
+        }
+        response
+    };
     if let Some(refusal) = check_head(&request) {
-        return refusal.answer(surface);
+        return readable(refusal.answer(surface));
     }
     let limit = request
         .extensions()
@@ -129,7 +147,7 @@ pub async fn guard(request: Request, next: Next) -> Response {
                 limit_seconds = limit.as_secs_f64(),
                 "request timed out (a slow client or a slow handler); answered without finishing it"
             );
-            Refusal::TimedOut(limit).answer(surface)
+            readable(Refusal::TimedOut(limit).answer(surface))
         }
     }
 }

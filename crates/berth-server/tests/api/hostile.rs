@@ -390,7 +390,8 @@ async fn header_floods_and_long_targets_are_refused_in_each_format() {
                 &format!("/manage/json-rpc/{}", app.backend.id),
             )
             .header("x-filler", big_header.as_str()),
-        many_headers(server.anonymous(Method::POST, &format!("/json-rpc/{}", app.backend.id))),
+        many_headers(server.anonymous(Method::POST, &format!("/json-rpc/{}", app.backend.id)))
+            .header("Origin", "https://app.example.com"),
     ] {
         let response = request
             .header("X-Monaca-Backend-Management-API-Key", &app.backend.key)
@@ -399,6 +400,15 @@ async fn header_floods_and_long_targets_are_refused_in_each_format() {
             .await
             .expect("request");
         assert_eq!(response.status(), 200);
+        let app_api = response.url().path().starts_with("/json-rpc/");
+        // A page of the app can read why its call was refused.
+        assert_eq!(
+            response
+                .headers()
+                .get("access-control-allow-origin")
+                .is_some(),
+            app_api
+        );
         let body: Value = response.json().await.expect("json");
         assert_rpc_error(&body, -32600, Some("request"));
     }
