@@ -813,3 +813,35 @@ async fn an_address_that_keeps_presenting_wrong_keys_is_told_to_back_off() {
         .await;
     assert_eq!(answer["error"]["code"], 4);
 }
+
+#[tokio::test]
+async fn secrets_that_are_only_checked_are_stored_hashed() {
+    let server = TestServer::start().await;
+    let tenant = tenant(&server, "Stored").await;
+    let stored = crate::helpers::stored_text(&server).await;
+    // Shown again by the tools API, so kept readable (docs/compat.md): the client secret and the
+    // anonymous key. Without an SMTP server the outbox is how a reset mail reaches anyone, so the
+    // held mail keeps its token (a sent one does not: mail.rs). Access tokens are signed, not stored.
+    // Everything else is only ever checked.
+    let readable = [
+        "OAuth client secret",
+        "anonymous key",
+        "password reset token",
+    ];
+    let mut checked = 0;
+    for (name, secret) in tenant.secrets() {
+        if readable.contains(&name) {
+            assert!(stored.contains(&secret), "the {name} is readable again");
+            continue;
+        }
+        assert!(!stored.contains(&secret), "the {name} is stored in clear");
+        checked += 1;
+    }
+    assert!(
+        !stored.contains(&server.token),
+        "the admin token is stored in clear"
+    );
+    assert_eq!(checked, 9);
+    // Passwords are argon2 hashes, not fast digests.
+    assert!(stored.contains("$argon2id$"), "argon2id password hashes");
+}
