@@ -50,6 +50,9 @@ pub async fn serve(
     builder.http2().timer(TokioTimer::new());
     let builder = Arc::new(builder);
     let graceful = GracefulShutdown::new();
+    // Tells connections still waiting for their first bytes that the server is stopping: they hold
+    // a graceful-shutdown watcher, which would otherwise keep the stop waiting for their timeout.
+    let (stopping, stopping_seen) = tokio::sync::watch::channel(());
     let mut shutdown = std::pin::pin!(shutdown);
     loop {
         let (stream, peer) = tokio::select! {
@@ -70,8 +73,13 @@ pub async fn serve(
             .map_request(move |request: Request<Incoming>| with_peer(request, peer));
         let builder = builder.clone();
         let watcher = graceful.watcher();
+        let mut stopping_seen = stopping_seen.clone();
         tokio::spawn(async move {
-            if !first_bytes_arrive(&stream, limits.header_read_timeout).await {
+            let arrived = tokio::select! {
+                arrived = first_bytes_arrive(&stream, limits.header_read_timeout) => arrived,
+                _ = stopping_seen.changed() => false,
+            };
+            if !arrived {
                 tracing::debug!(%peer, "closed a connection that sent nothing in time");
                 return;
             }
@@ -87,6 +95,7 @@ pub async fn serve(
         });
     }
     drop(listener);
+    let _ = stopping.send(());
     graceful.shutdown().await;
     Ok(())
 }

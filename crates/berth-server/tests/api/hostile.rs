@@ -638,3 +638,13 @@ async fn json_rpc_paths_refuse_other_methods_as_json_rpc() {
         }
     }
 }
+
+#[tokio::test]
+async fn a_silent_connection_does_not_hold_up_a_stop() {
+    // The default 30 s head timeout; stop() fails unless the server exits within 20 s of SIGTERM.
+    let mut server = TestServer::start().await;
+    let address = server.base.trim_start_matches("http://").to_owned();
+    let _silent = TcpStream::connect(address).await.expect("connect");
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    server.stop();
+}
