@@ -430,7 +430,8 @@ async fn assert_oracle_refusal(response: reqwest::Response, status: u16, code: &
     );
 }
 
-/// A server with short request deadlines, for the slow-client tests.
+/// A server with short request deadlines, for the slow-client tests. The request deadline leaves
+/// room for the ordinary calls that set a test up on a loaded machine.
 async fn impatient_server() -> (tempfile::TempDir, TestServer) {
     let (dir, data_dir) = fresh_data_dir();
     let token = random_token();
@@ -438,7 +439,7 @@ async fn impatient_server() -> (tempfile::TempDir, TestServer) {
         &data_dir,
         &[
             ("BERTH_ADMIN_TOKEN", token.as_str()),
-            ("BERTH_REQUEST_TIMEOUT", "1"),
+            ("BERTH_REQUEST_TIMEOUT", "3"),
             ("BERTH_HEADER_READ_TIMEOUT", "1"),
         ],
     )
