@@ -33,7 +33,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Run the server.
-    Serve(ServeArgs),
+    Serve(Box<ServeArgs>),
     /// Mobile backends (tenants).
     #[command(subcommand)]
     Backend(BackendCommand),
@@ -43,6 +43,19 @@ pub enum Command {
     /// The operator token that guards the tools API.
     #[command(subcommand, name = "admin-token")]
     AdminToken(AdminTokenCommand),
+    /// Copy an embedded installation (its data folder) into an empty PostgreSQL database, with
+    /// progress and a row count per table checked on both sides; nothing is committed on a mismatch.
+    Migrate(MigrateArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct MigrateArgs {
+    /// The data folder of the installation to copy (the one `serve --data-dir` used).
+    #[arg(long)]
+    pub from: PathBuf,
+    /// The PostgreSQL database to fill: postgres://USER:PASSWORD@HOST:PORT/DATABASE.
+    #[arg(long)]
+    pub to: String,
 }
 
 #[derive(Debug, Subcommand)]
@@ -104,6 +117,8 @@ pub enum CliError {
     Storage(#[from] StorageError),
     #[error("{0}")]
     Domain(#[from] berth_core::Error),
+    #[error(transparent)]
+    Migrate(#[from] crate::migrate::MigrateError),
     #[error("cannot write {path}: {source}")]
     Write {
         path: PathBuf,
@@ -116,9 +131,12 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
     if let Command::Serve(args) = &cli.command {
         return Ok(crate::startup::serve(args, &cli.storage).await?);
     }
+    if let Command::Migrate(args) = &cli.command {
+        return Ok(crate::migrate::run(args).await?);
+    }
     let berth = Berth::new(cli.storage.open().await?);
     match cli.command {
-        Command::Serve(_) => unreachable!("handled above"),
+        Command::Serve(_) | Command::Migrate(_) => unreachable!("handled above"),
         Command::Backend(BackendCommand::Create {
             name,
             version,

@@ -5,4 +5,6 @@ pub mod config;
 pub mod connections;
 pub mod http;
 pub mod mail;
+pub mod migrate;
+pub mod push;
 pub mod startup;

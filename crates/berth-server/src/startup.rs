@@ -44,6 +44,18 @@ pub struct ServeArgs {
     /// idle connections longer, raise this above its idle timeout.
     #[arg(long, env = "BERTH_HEADER_READ_TIMEOUT", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=600))]
     pub header_read_timeout: u64,
+
+    /// Largest object apps may store through the Oracle storage API, in bytes (at most 2147483647).
+    /// Objects are streamed in and out in 256 KiB pieces, whatever their size.
+    #[arg(
+        long,
+        env = "BERTH_MAX_OBJECT_SIZE",
+        default_value_t = berth_core::service::DEFAULT_OBJECT_SIZE_LIMIT,
+        value_parser = clap::value_parser!(u64).range(1..=2_147_483_647)
+    )]
+    pub max_object_size: u64,
+    #[command(flatten)]
+    pub push: crate::push::PushArgs,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -66,6 +78,8 @@ pub enum ServeError {
     Domain(#[from] berth_core::Error),
     #[error(transparent)]
     Mail(#[from] crate::mail::MailConfigError),
+    #[error(transparent)]
+    Push(#[from] crate::push::PushSetupError),
     #[error("the server stopped with an error: {0}")]
     Server(#[source] std::io::Error),
 }
@@ -74,7 +88,15 @@ pub async fn serve(args: &ServeArgs, storage: &StorageArgs) -> Result<(), ServeE
     tracing::info!(database = %storage.target(), "opening storage");
     let store = storage.open().await?;
     tracing::info!(data = %store.describe(), data_dir = %absolute(storage.data_dir()).display(), "storage ready");
-    let berth = Berth::new(store);
+    let secret_key = args.push.secret_key(storage.data_dir())?;
+    let berth = Berth::new(store)
+        .with_secret_key(secret_key)
+        .with_object_size_limit(args.max_object_size);
+    tracing::info!(
+        max_object_size = args.max_object_size,
+        "Oracle storage objects may hold up to {} bytes (--max-object-size)",
+        args.max_object_size
+    );
     let berth = match args.smtp_url.as_deref().filter(|url| !url.is_empty()) {
         Some(url) => {
             let transport = crate::mail::SmtpTransport::new(url, &args.mail_from)?;
@@ -88,6 +110,15 @@ pub async fn serve(args: &ServeArgs, storage: &StorageArgs) -> Result<(), ServeE
             berth
         }
     };
+
+    match berth.sweep_abandoned_uploads().await {
+        Ok(0) => {}
+        Ok(pieces) => tracing::info!(
+            pieces,
+            "dropped the stored pieces of object uploads that never completed"
+        ),
+        Err(error) => tracing::warn!(%error, "could not sweep abandoned object uploads"),
+    }
 
     let configured = std::env::var("BERTH_ADMIN_TOKEN")
         .ok()
@@ -135,6 +166,14 @@ pub async fn serve(args: &ServeArgs, storage: &StorageArgs) -> Result<(), ServeE
     let address = listener.local_addr().map_err(ServeError::Server)?;
     tracing::info!("listening on http://{address} (OpenAPI at http://{address}/openapi.json)");
 
+    let push_client = berth_push::PushClient::new(args.push.endpoints()?)
+        .map_err(crate::push::PushSetupError::from)?;
+    let (stop_push, push_stopped) = tokio::sync::watch::channel(false);
+    let push_worker = tokio::spawn(
+        crate::push::PushWorker::new(berth.clone(), push_client, args.push.worker_settings())
+            .run(push_stopped),
+    );
+
     let app = http::router(AppState {
         berth: berth.clone(),
     })
@@ -149,9 +188,16 @@ pub async fn serve(args: &ServeArgs, storage: &StorageArgs) -> Result<(), ServeE
         header_read_timeout_seconds = args.header_read_timeout,
         "request limits"
     );
-    connections::serve(listener, app, limits, shutdown_signal())
+    let served = connections::serve(listener, app, limits, shutdown_signal()).await;
+    // The worker finishes and records the batch in flight, so no lease outlives a clean stop.
+    let _ = stop_push.send(true);
+    if tokio::time::timeout(std::time::Duration::from_secs(40), push_worker)
         .await
-        .map_err(ServeError::Server)?;
+        .is_err()
+    {
+        tracing::warn!("push worker did not finish its batch in time; its leases will expire");
+    }
+    served.map_err(ServeError::Server)?;
     tracing::info!("stopped");
     Ok(())
 }

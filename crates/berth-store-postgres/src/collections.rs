@@ -61,7 +61,7 @@ fn indexed_expression(property: &str) -> StoreResult<String> {
 }
 
 #[derive(sqlx::FromRow)]
-struct CollectionRow {
+pub(crate) struct CollectionRow {
     backend_id: Uuid,
     id: Uuid,
     name: String,
@@ -73,12 +73,12 @@ struct CollectionRow {
     updated_at: i64,
 }
 
-const COLLECTION_SELECT: &str =
+pub(crate) const COLLECTION_SELECT: &str =
     "SELECT backend_id, id, name, is_insertable, default_public_permission,
     indexed_properties, item_count, created_at, updated_at FROM collections";
 
 impl CollectionRow {
-    fn into_collection(self) -> StoreResult<Collection> {
+    pub(crate) fn into_collection(self) -> StoreResult<Collection> {
         Ok(Collection {
             backend_id: self.backend_id,
             id: self.id,
@@ -103,6 +103,39 @@ async fn execute_ddl(connection: &mut PgConnection, ddl: String) -> StoreResult<
         .execute(connection)
         .await
         .map_err(store_error)?;
+    Ok(())
+}
+
+/// The table of `c`'s items with its indexes (also used by `berth migrate` for copied collections).
+pub(crate) async fn create_items_table(
+    connection: &mut PgConnection,
+    c: &Collection,
+) -> StoreResult<()> {
+    let table = items_table(c.id);
+    let hex = c.id.simple();
+    // The backend id leads the key as in every table (docs/scaling.md); every item query names it.
+    // The other indexes end in the id, the tie-breaker of every ORDER BY (see paging.rs).
+    let ddl = format!(
+            "CREATE TABLE {table} (
+               backend_id uuid NOT NULL,
+               id text COLLATE \"C\" NOT NULL,
+               owner_user_oid text COLLATE \"C\",
+               owner_device_oid text COLLATE \"C\",
+               created_at bigint NOT NULL,
+               updated_at bigint NOT NULL,
+               permission jsonb NOT NULL,
+               data jsonb NOT NULL,
+               PRIMARY KEY (backend_id, id)
+             );
+             CREATE INDEX \"items_{hex}_created\" ON {table} (created_at NULLS FIRST, id);
+             CREATE INDEX \"items_{hex}_updated\" ON {table} (updated_at NULLS FIRST, id);
+             CREATE INDEX \"items_{hex}_owner_user\" ON {table} (owner_user_oid NULLS FIRST, id);
+             CREATE INDEX \"items_{hex}_owner_device\" ON {table} (owner_device_oid NULLS FIRST, id);"
+        );
+    execute_ddl(connection, ddl).await?;
+    for property in &c.indexed_properties {
+        create_property_index(connection, c.id, property).await?;
+    }
     Ok(())
 }
 
@@ -141,31 +174,7 @@ impl CollectionRepo for PgStore {
         .execute(&mut *tx)
         .await
         .map_err(store_error)?;
-        let table = items_table(c.id);
-        let hex = c.id.simple();
-        // The backend id leads the key as in every table (docs/scaling.md); every item query names it.
-        // The other indexes end in the id, the tie-breaker of every ORDER BY (see paging.rs).
-        let ddl = format!(
-            "CREATE TABLE {table} (
-               backend_id uuid NOT NULL,
-               id text COLLATE \"C\" NOT NULL,
-               owner_user_oid text COLLATE \"C\",
-               owner_device_oid text COLLATE \"C\",
-               created_at bigint NOT NULL,
-               updated_at bigint NOT NULL,
-               permission jsonb NOT NULL,
-               data jsonb NOT NULL,
-               PRIMARY KEY (backend_id, id)
-             );
-             CREATE INDEX \"items_{hex}_created\" ON {table} (created_at NULLS FIRST, id);
-             CREATE INDEX \"items_{hex}_updated\" ON {table} (updated_at NULLS FIRST, id);
-             CREATE INDEX \"items_{hex}_owner_user\" ON {table} (owner_user_oid NULLS FIRST, id);
-             CREATE INDEX \"items_{hex}_owner_device\" ON {table} (owner_device_oid NULLS FIRST, id);"
-        );
-        execute_ddl(&mut tx, ddl).await?;
-        for property in &c.indexed_properties {
-            create_property_index(&mut tx, c.id, property).await?;
-        }
+        create_items_table(&mut tx, c).await?;
         tx.commit().await.map_err(store_error)?;
         Ok(())
     }

@@ -14,12 +14,17 @@ pub mod json;
 mod keys;
 pub mod monaql;
 mod nul;
+mod oracle_storage;
 mod paging;
+mod push;
 mod redact;
 mod roles;
 mod settings;
 pub mod test_support;
+mod transfer;
 mod users;
+
+pub use transfer::PgTransferTarget;
 
 use std::str::FromStr;
 use std::time::Duration;

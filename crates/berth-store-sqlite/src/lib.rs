@@ -10,10 +10,15 @@ mod collections;
 mod error;
 mod keys;
 pub mod monaql;
+mod oracle_storage;
 mod paging;
+mod push;
 mod roles;
 mod settings;
+mod transfer;
 mod users;
+
+pub use transfer::SqliteTransferSource;
 
 use std::path::{Path, PathBuf};
 use std::str::FromStr;

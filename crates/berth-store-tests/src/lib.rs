@@ -9,6 +9,8 @@ mod appauth;
 mod appdata;
 mod backends;
 mod keys;
+mod oracle_storage;
+mod push;
 mod roles;
 mod settings;
 
@@ -17,6 +19,8 @@ pub use appauth::*;
 pub use appdata::*;
 pub use backends::*;
 pub use keys::*;
+pub use oracle_storage::*;
+pub use push::*;
 pub use roles::*;
 pub use settings::*;
 
@@ -59,6 +63,12 @@ macro_rules! conformance_tests {
             app_callers_see_only_items_they_may,
             roles_and_memberships_belong_to_one_backend,
             analytics_events_are_kept_in_order_per_backend,
+            storage_collections_round_trip_link_and_purge,
+            storage_objects_are_kept_per_backend_and_owner,
+            push_configs_are_per_backend_with_unique_project_ids,
+            push_registrations_move_and_are_removed,
+            push_outbox_expands_in_batches_and_settles_leased_deliveries,
+            push_leases_expire_and_scheduled_notifications_wait,
         );
     };
     (@stories $make_store:expr; $($story:ident),* $(,)?) => {

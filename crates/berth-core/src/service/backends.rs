@@ -360,7 +360,7 @@ fn name_clash_or(error: StoreError, name: &str, version: &str) -> Error {
     }
 }
 
-fn check_descriptive_fields(
+pub(super) fn check_descriptive_fields(
     problems: &mut Problems,
     description: Option<&str>,
     title: Option<&str>,

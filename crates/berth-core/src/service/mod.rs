@@ -9,7 +9,9 @@ mod collections;
 mod key_failures;
 mod keys;
 mod oracle;
+mod push;
 mod roles;
+mod storage;
 mod users;
 
 use std::sync::Arc;
@@ -21,7 +23,13 @@ pub use backends::CreatedBackend;
 pub use collections::{CollectionConfig, ItemOwner, MAX_INDEXED_PROPERTIES};
 pub use keys::CreatedManagementKey;
 pub use oracle::{ACCESS_TOKEN_SECONDS, Grant, OAuthError, PlatformCaller, decode_basic};
+pub use push::{DeviceRegistration, PushConfigChange, PushConfigView};
 pub use roles::ROLE_NAME_MAX;
+pub use storage::{
+    ANONYMOUS_ACTOR, CollectionChanges, CollectionDraft, DEFAULT_CONTENT_TYPE,
+    DEFAULT_OBJECT_SIZE_LIMIT, Evaluation, OBJECT_ID_MAX, ObjectConditions, ObjectListRequest,
+    ObjectRead, ObjectSpace, ObjectUpload, ObjectWrite, UserSelector,
+};
 pub use users::{CredentialRules, UserChanges};
 
 use crate::store::Store;
@@ -31,16 +39,40 @@ use crate::store::Store;
 pub struct Berth {
     store: Arc<dyn Store>,
     mail: Option<Arc<dyn MailTransport>>,
+    /// Largest Oracle storage object, in bytes.
+    object_size_limit: u64,
+    secret_key: Option<crate::sealed::SecretKey>,
 }
 
 impl Berth {
     pub fn new(store: Arc<dyn Store>) -> Self {
-        Self { store, mail: None }
+        Self {
+            store,
+            mail: None,
+            object_size_limit: DEFAULT_OBJECT_SIZE_LIMIT,
+            secret_key: None,
+        }
     }
 
     /// Sends mail through `transport` instead of holding it in the outbox.
     pub fn with_mail_transport(mut self, transport: Arc<dyn MailTransport>) -> Self {
         self.mail = Some(transport);
+        self
+    }
+
+    /// Sets the largest Oracle storage object, in bytes.
+    pub fn with_object_size_limit(mut self, bytes: u64) -> Self {
+        self.object_size_limit = bytes;
+        self
+    }
+
+    pub fn object_size_limit(&self) -> u64 {
+        self.object_size_limit
+    }
+
+    /// Seals secrets that must be read back (push provider keys) with `key`.
+    pub fn with_secret_key(mut self, key: crate::sealed::SecretKey) -> Self {
+        self.secret_key = Some(key);
         self
     }
 

@@ -11,7 +11,7 @@ use super::{Berth, PlatformCaller};
 
 pub const ROLE_NAME_MAX: usize = 100;
 
-fn check_role_name(problems: &mut Problems, field: &str, name: &str) {
+pub(super) fn check_role_name(problems: &mut Problems, field: &str, name: &str) {
     if name.trim().is_empty() {
         problems.add(field, "A role name is required.");
         return;

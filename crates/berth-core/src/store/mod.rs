@@ -15,7 +15,12 @@ use crate::monaql::{Criteria, Property};
 use crate::page::{Page, PageRequest, SortDirection};
 use crate::timestamp::Timestamp;
 
+pub mod transfer;
+
 pub type StoreResult<T> = Result<T, StoreError>;
+
+mod oracle_storage;
+pub use oracle_storage::{StorageCollectionRepo, StorageObjectRepo};
 
 #[async_trait]
 pub trait BackendRepo: Send + Sync {
@@ -316,6 +321,9 @@ pub trait Store:
     + MailRepo
     + RoleRepo
     + AnalyticsRepo
+    + StorageCollectionRepo
+    + StorageObjectRepo
+    + PushRepo
     + Send
     + Sync
     + 'static
@@ -358,4 +366,110 @@ pub trait AnalyticsRepo: Send + Sync {
         offset: u64,
         limit: u32,
     ) -> StoreResult<(Vec<AnalyticsEvent>, u64)>;
+}
+
+/// Push: provider settings, device registrations, notifications and their per-device outbox.
+#[async_trait]
+pub trait PushRepo: Send + Sync {
+    async fn push_config(
+        &self,
+        backend_id: Uuid,
+    ) -> StoreResult<Option<crate::push::StoredPushConfig>>;
+
+    /// The configuration holding this push project id (device registration names only that).
+    async fn push_config_by_project(
+        &self,
+        push_project_id: &str,
+    ) -> StoreResult<Option<crate::push::StoredPushConfig>>;
+
+    /// Creates or replaces the backend's configuration. `AlreadyExists` when another backend has the
+    /// push project id; `NotFound` when the backend is gone.
+    async fn put_push_config(&self, config: &crate::push::StoredPushConfig) -> StoreResult<()>;
+
+    /// Stores the registration, keyed by (backend, provider, token): registering a known token again
+    /// moves it to the given device/user, clears `invalid`, and keeps its id and creation time. With
+    /// `replace_device_tokens`, other tokens of the same device at the same provider are removed (the
+    /// runtime got a new token). Returns what is stored. `NotFound` when the backend is gone.
+    async fn register_push_token(
+        &self,
+        registration: &crate::push::PushRegistration,
+        replace_device_tokens: bool,
+    ) -> StoreResult<crate::push::PushRegistration>;
+
+    /// Removes the registration; whether there was one.
+    async fn deregister_push_token(
+        &self,
+        backend_id: Uuid,
+        provider: crate::push::PushProvider,
+        token: &str,
+    ) -> StoreResult<bool>;
+
+    /// Removes every token of a Monaca device id; how many there were.
+    async fn deregister_push_device(&self, backend_id: Uuid, device_id: &str) -> StoreResult<u64>;
+
+    async fn push_registration(
+        &self,
+        backend_id: Uuid,
+        provider: crate::push::PushProvider,
+        token: &str,
+    ) -> StoreResult<Option<crate::push::PushRegistration>>;
+
+    /// Stores a send (the outbox entry); the targets are expanded later by workers.
+    async fn insert_notification(
+        &self,
+        notification: &crate::push::NewNotification,
+    ) -> StoreResult<crate::push::Notification>;
+
+    async fn notification(
+        &self,
+        backend_id: Uuid,
+        id: i64,
+    ) -> StoreResult<Option<crate::push::Notification>>;
+
+    /// The page asked for, and whether more follow.
+    async fn list_notifications(
+        &self,
+        backend_id: Uuid,
+        query: &crate::push::NotificationQuery,
+    ) -> StoreResult<(Vec<crate::push::Notification>, bool)>;
+
+    /// Cancels a notification still waiting for its time: `NotFound` when there is none,
+    /// `VersionConflict` when it is no longer scheduled.
+    async fn cancel_notification(
+        &self,
+        backend_id: Uuid,
+        id: i64,
+        now: Timestamp,
+    ) -> StoreResult<crate::push::Notification>;
+
+    /// Puts up to `batch` more targets of one due notification into the outbox (in the database,
+    /// never loading them all): the notification is locked while it is worked on, so several nodes
+    /// expand each target once. Returns the notification and how many deliveries were added; `None`
+    /// when no notification is due.
+    async fn expand_due_notification(
+        &self,
+        now: Timestamp,
+        batch: u32,
+    ) -> StoreResult<Option<(Uuid, i64, u64)>>;
+
+    /// Leases up to `limit` due deliveries to `owner` until `lease_until` (counting an attempt).
+    /// Rows leased by another owner are skipped until their lease expires, so a crashed node's
+    /// deliveries are taken over and live nodes never share one.
+    async fn claim_deliveries(
+        &self,
+        owner: &str,
+        now: Timestamp,
+        lease_until: Timestamp,
+        limit: u32,
+    ) -> StoreResult<Vec<crate::push::ClaimedDelivery>>;
+
+    /// Records outcomes of deliveries `owner` still holds (others are ignored), updates the
+    /// notifications' counts, marks dead tokens' registrations invalid, and finishes notifications
+    /// whose deliveries are all settled. Returns how many were recorded.
+    async fn settle_deliveries(
+        &self,
+        owner: &str,
+        settled: &[crate::push::SettledDelivery],
+        now: Timestamp,
+    ) -> StoreResult<u64>;
 }

@@ -5,17 +5,22 @@
 //! Monaca surfaces answer everything) for `/json-rpc/…` and `/manage/json-rpc/…`, the Oracle problem
 //! body for everything else.
 //!
+//! Oracle storage objects are exempt from the whole-request deadline (they may be large and the link
+//! slow); their bodies must instead never stall for longer than it.
+//!
 //! Body sizes are limited per surface where the bodies are read (`DefaultBodyLimit`), JSON nesting by
 //! the JSON parser (128 levels), MonaQL by `berth_core::monaql::limits`, page sizes by each list.
 
 use std::time::Duration;
 
+use axum::body::Body;
 use axum::extract::Request;
 use axum::http::HeaderValue;
 use axum::http::header::{ACCESS_CONTROL_ALLOW_ORIGIN, ORIGIN, VARY};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use serde_json::Value;
+use tower_http::timeout::TimeoutBody;
 
 use super::monaca::jsonrpc::{self, RpcError};
 use super::oracle_error::{ErrorCode, OracleError};
@@ -140,6 +145,12 @@ pub async fn guard(request: Request, next: Next) -> Response {
         .copied()
         .unwrap_or_default()
         .request_timeout;
+    if moves_objects(request.uri().path()) {
+        // Objects may be gigabytes over a slow link: no deadline for the whole request, but the
+        // body must not stall for longer than the limit (the handler then reports it unreadable).
+        let request = request.map(|body| Body::new(TimeoutBody::new(limit, body)));
+        return next.run(request).await;
+    }
     match tokio::time::timeout(limit, next.run(request)).await {
         Ok(response) => response,
         Err(_) => {
@@ -150,6 +161,11 @@ pub async fn guard(request: Request, next: Next) -> Response {
             readable(Refusal::TimedOut(limit).answer(surface))
         }
     }
+}
+
+/// Oracle storage objects: uploads and downloads that may rightly take longer than any deadline.
+fn moves_objects(path: &str) -> bool {
+    path.starts_with("/mobile/platform/storage/")
 }
 
 fn check_head(request: &Request) -> Option<Refusal> {

@@ -60,11 +60,21 @@ pub fn router(state: AppState) -> Router {
         .nest("/mobile/tools/1.0", tools)
         .route("/json-rpc/{backend_id}", app_api)
         .merge(oracle::router().layer(DefaultBodyLimit::max(TOOLS_BODY_LIMIT)))
+        // Object bodies are read by the handlers themselves, capped at --max-object-size.
+        .merge(oracle::storage::router())
         .route(
             "/manage/json-rpc/{backend_id}",
             post(monaca::manage::handle)
                 .fallback(monaca::post_only)
                 .layer(DefaultBodyLimit::max(monaca::manage::BODY_LIMIT)),
+        )
+        .route(
+            "/v1/push/register/{push_project_id}",
+            post(monaca::push_register::register).layer(DefaultBodyLimit::max(64 * 1024)),
+        )
+        .route(
+            "/v1/push/unregister/{push_project_id}",
+            post(monaca::push_register::unregister).layer(DefaultBodyLimit::max(64 * 1024)),
         )
         .fallback(no_such_endpoint)
         .method_not_allowed_fallback(method_not_allowed)

@@ -5,7 +5,8 @@ use axum::Json;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use super::tools::{assets, backends, keys};
+use super::oracle::storage;
+use super::tools::{assets, backends, collections, keys};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -21,12 +22,19 @@ use super::tools::{assets, backends, keys};
         keys::regenerate_monaca_api_key, keys::list_management_keys, keys::create_management_key,
         keys::get_management_key, keys::revoke_management_key,
         assets::trash, assets::untrash, assets::purge, assets::dependencies,
+        collections::create, collections::list, collections::get, collections::update,
+        collections::permissions, collections::set_permissions, collections::backend_collections,
+        collections::link_collection, collections::unlink_collection,
+        storage::collections, storage::collection, storage::list_objects, storage::post_object,
+        storage::put_object, storage::get_object, storage::delete_object,
     ),
     modifiers(&AdminTokenScheme),
     tags(
         (name = "mobile backends", description = "Tenants: create, list, read, update (Oracle tools API)"),
         (name = "keys", description = "A backend's credentials"),
         (name = "assets", description = "Trash, restore and purge"),
+        (name = "storage", description = "Oracle storage API for apps: Basic with Oracle-Mobile-Backend-ID, or a Bearer token"),
+        (name = "storage collections", description = "Oracle storage collections, their role permissions and their association with backends"),
         (name = "operations", description = "Health"),
     )
 )]
@@ -39,6 +47,14 @@ impl Modify for AdminTokenScheme {
         if let Some(components) = openapi.components.as_mut() {
             components.add_security_scheme(
                 "adminToken",
+                SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+            );
+            components.add_security_scheme(
+                "platformBasic",
+                SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Basic).build()),
+            );
+            components.add_security_scheme(
+                "platformBearer",
                 SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
             );
         }

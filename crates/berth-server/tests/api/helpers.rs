@@ -57,7 +57,21 @@ impl TestServer {
     /// A server on `data_dir` with extra environment; `token` is read from the environment given, or
     /// else from the token file.
     pub async fn start_with(data_dir: &Path, env: &[(&str, &str)]) -> Self {
-        let mut command = berth_command(data_dir);
+        let database_url = database_url_for(data_dir);
+        Self::start_command(berth_command(data_dir), data_dir, database_url, env).await
+    }
+
+    /// A server on the embedded database of `data_dir` even when the tests run on PostgreSQL.
+    pub async fn start_on_sqlite(data_dir: &Path, env: &[(&str, &str)]) -> Self {
+        Self::start_command(sqlite_command(data_dir), data_dir, None, env).await
+    }
+
+    async fn start_command(
+        mut command: Command,
+        data_dir: &Path,
+        database_url: Option<String>,
+        env: &[(&str, &str)],
+    ) -> Self {
         command
             .args(["serve", "--listen", "127.0.0.1:0"])
             .env("RUST_LOG", "info,berth_server=debug")
@@ -103,7 +117,7 @@ impl TestServer {
             child: Some(child),
             base: format!("http://{address}"),
             data_dir: data_dir.to_owned(),
-            database_url: database_url_for(data_dir),
+            database_url,
             token,
             log,
             client: reqwest::Client::new(),
@@ -126,7 +140,10 @@ impl TestServer {
                 }
                 if Instant::now() > deadline {
                     let _ = child.kill();
-                    panic!("berth did not stop within 20 s of SIGTERM");
+                    panic!(
+                        "berth did not stop within 20 s of SIGTERM; its log:\n{}",
+                        self.log()
+                    );
                 }
                 std::thread::sleep(Duration::from_millis(20));
             }
@@ -139,6 +156,11 @@ impl TestServer {
             let _ = child.kill();
             let _ = child.wait();
         }
+    }
+
+    /// Removes `dir` when this server is dropped (a server started with `start_with`).
+    pub fn adopt_dir(&mut self, dir: tempfile::TempDir) {
+        self._dir = Some(dir);
     }
 
     /// Keeps the data folder when the server is dropped (for restarts in another `TestServer`).
@@ -199,6 +221,15 @@ pub fn run_cli(data_dir: &Path, args: &[&str]) -> Output {
 /// The `berth` binary on `data_dir` and, when the tests run on PostgreSQL, on that folder's database;
 /// with none of the caller's BERTH_* settings.
 pub fn berth_command(data_dir: &Path) -> Command {
+    let mut command = sqlite_command(data_dir);
+    if let Some(url) = database_url_for(data_dir) {
+        command.arg("--database-url").arg(url);
+    }
+    command
+}
+
+/// The `berth` binary on the embedded database of `data_dir`, with none of the caller's BERTH_* settings.
+pub fn sqlite_command(data_dir: &Path) -> Command {
     let mut command = Command::new(BERTH);
     command
         .arg("--data-dir")
@@ -207,9 +238,6 @@ pub fn berth_command(data_dir: &Path) -> Command {
         .env_remove("BERTH_DATABASE_URL")
         .env_remove("BERTH_DATA_DIR")
         .env_remove("BERTH_LISTEN");
-    if let Some(url) = database_url_for(data_dir) {
-        command.arg("--database-url").arg(url);
-    }
     command
 }
 

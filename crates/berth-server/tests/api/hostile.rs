@@ -649,3 +649,96 @@ async fn a_silent_connection_does_not_hold_up_a_stop() {
     tokio::time::sleep(Duration::from_millis(100)).await;
     server.stop();
 }
+
+#[tokio::test]
+async fn object_uploads_may_outlast_the_request_deadline_but_not_stall() {
+    let (_dir, server) = impatient_server().await;
+    let backend = server.create_backend("Uploads").await;
+    let id = backend["id"].as_str().expect("id");
+    let tools =
+        |method: Method, path: String, body: Value| server.tools(method, &path).json(&body).send();
+    let created = tools(
+        Method::POST,
+        format!("/mobilebackends/{id}/users"),
+        json!({ "username": "ann", "password": "password-1" }),
+    )
+    .await
+    .expect("request");
+    assert_eq!(created.status(), 201);
+    tools(
+        Method::POST,
+        format!("/mobilebackends/{id}/roles"),
+        json!({ "name": "Editor" }),
+    )
+    .await
+    .expect("request");
+    tools(
+        Method::PUT,
+        format!("/mobilebackends/{id}/users/ann/roles"),
+        json!(["Editor"]),
+    )
+    .await
+    .expect("request");
+    let collection: Value = tools(
+        Method::POST,
+        "/collections".to_owned(),
+        json!({ "name": "Files", "userIsolated": false }),
+    )
+    .await
+    .expect("request")
+    .json()
+    .await
+    .expect("json");
+    let collection = collection["id"].as_str().expect("collection id");
+    tools(
+        Method::PUT,
+        format!("/collections/{collection}/permissions"),
+        json!({ "READ_WRITE": ["Editor"] }),
+    )
+    .await
+    .expect("request");
+    let linked = server
+        .tools(
+            Method::PUT,
+            &format!("/mobilebackends/{id}/collections/{collection}"),
+        )
+        .send()
+        .await
+        .expect("request");
+    assert!(linked.status().is_success(), "{}", linked.status());
+
+    let credentials =
+        base64::Engine::encode(&base64::engine::general_purpose::STANDARD, "ann:password-1");
+    let upload = |name: &str| {
+        format!(
+            "PUT /mobile/platform/storage/collections/Files/objects/{name} HTTP/1.1\r\nHost: x\r\nAuthorization: Basic {credentials}\r\nOracle-Mobile-Backend-ID: {id}\r\nContent-Type: text/plain\r\nContent-Length: 50\r\n\r\n"
+        )
+    };
+    let address = server.base.trim_start_matches("http://").to_owned();
+
+    // 50 bytes over about 5 s, never pausing for long: past the 3 s deadline, and stored.
+    let mut stream = TcpStream::connect(&address).await.expect("connect");
+    stream
+        .write_all(upload("slow").as_bytes())
+        .await
+        .expect("write");
+    for _ in 0..5 {
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        stream.write_all(&[b's'; 10]).await.expect("write");
+    }
+    let mut answer = vec![0u8; 4096];
+    let read = tokio::time::timeout(Duration::from_secs(60), stream.read(&mut answer))
+        .await
+        .expect("an answer")
+        .expect("read");
+    let answer = String::from_utf8_lossy(&answer[..read]).into_owned();
+    assert!(
+        answer.starts_with("HTTP/1.1 201") || answer.starts_with("HTTP/1.1 200"),
+        "{answer}"
+    );
+
+    // 10 bytes and then nothing: refused once the body stalls for the deadline.
+    let answer = exchange(&server, &format!("{}{}", upload("stalled"), "t".repeat(10))).await;
+    assert!(answer.starts_with("HTTP/1.1 400"), "{answer}");
+    assert!(answer.contains("not received within"), "{answer}");
+}

@@ -6,6 +6,7 @@ pub mod jsonrpc;
 pub mod manage;
 pub mod origins;
 pub mod params;
+pub mod push_register;
 
 /// Any method but POST (and OPTIONS, for CORS) on a JSON-RPC path: 405 with `Allow: POST`, the body a
 /// JSON-RPC error like every other refusal there.

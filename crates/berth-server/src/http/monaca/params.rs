@@ -22,6 +22,11 @@ impl Params {
         self.0.get(name).filter(|value| !value.is_null())
     }
 
+    /// The value as sent, `null` included (to tell "remove" from "leave alone").
+    pub fn raw(&self, name: &str) -> Option<&Value> {
+        self.0.get(name)
+    }
+
     pub fn string(&self, name: &str) -> Result<String> {
         self.optional_string(name)?
             .ok_or_else(|| RpcError::invalid_param(name, "The parameter is required."))

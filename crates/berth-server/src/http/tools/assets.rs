@@ -7,6 +7,7 @@ use berth_core::Precondition;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use super::collections::collection_asset;
 use super::representation::AssetBody;
 use super::{ADMIN_ACTOR, parse_id};
 use crate::http::AppState;
@@ -123,36 +124,80 @@ async fn act(
     for (raw_id, etag) in &targets {
         let id = parse_id(raw_id, "asset")?;
         let precondition = asset_precondition(&header, targets.len(), etag.as_ref(), raw_id)?;
-        let backend = state.berth.backend(id).await?;
-        if !precondition.allows(backend.revision) {
+        let (kind, revision) = match find_asset(state, id).await? {
+            Asset::Backend(backend) => (AssetKind::Backend, backend.revision),
+            Asset::Collection(collection) => (AssetKind::Collection, collection.revision),
+        };
+        if !precondition.allows(revision) {
             return Err(berth_core::Error::PreconditionFailed {
-                current_version: backend.revision,
+                current_version: revision,
             }
             .into());
         }
-        plan.push((id, precondition));
+        plan.push((id, kind, precondition));
     }
     let mut done = Vec::with_capacity(plan.len());
-    for (id, precondition) in plan {
+    for (id, kind, precondition) in plan {
         let comment = body.action_comment.clone();
-        let backend = match action {
-            Action::Trash => {
-                state
-                    .berth
+        let berth = &state.berth;
+        let asset = match (kind, action) {
+            (AssetKind::Backend, Action::Trash) => AssetBody::backend(
+                &berth
                     .trash_backend(ADMIN_ACTOR, id, &precondition, comment)
-                    .await?
-            }
-            Action::Untrash => {
-                state
-                    .berth
+                    .await?,
+            ),
+            (AssetKind::Backend, Action::Untrash) => AssetBody::backend(
+                &berth
                     .untrash_backend(ADMIN_ACTOR, id, &precondition, comment)
-                    .await?
+                    .await?,
+            ),
+            (AssetKind::Backend, Action::Purge) => {
+                AssetBody::backend(&berth.purge_backend(id, &precondition).await?)
             }
-            Action::Purge => state.berth.purge_backend(id, &precondition).await?,
+            (AssetKind::Collection, Action::Trash) => collection_asset(
+                &berth
+                    .trash_storage_collection(ADMIN_ACTOR, id, &precondition, comment)
+                    .await?,
+            ),
+            (AssetKind::Collection, Action::Untrash) => collection_asset(
+                &berth
+                    .untrash_storage_collection(ADMIN_ACTOR, id, &precondition, comment)
+                    .await?,
+            ),
+            (AssetKind::Collection, Action::Purge) => {
+                collection_asset(&berth.purge_storage_collection(id, &precondition).await?)
+            }
         };
-        done.push(AssetBody::backend(&backend));
+        done.push(asset);
     }
     Ok(Json(done))
+}
+
+#[derive(Clone, Copy)]
+enum AssetKind {
+    Backend,
+    Collection,
+}
+
+enum Asset {
+    Backend(Box<berth_core::backend::Backend>),
+    Collection(Box<berth_core::storage::StorageCollection>),
+}
+
+/// Asset ids are UUIDs across kinds: a backend, else a storage collection.
+async fn find_asset(state: &AppState, id: uuid::Uuid) -> Result<Asset, OracleError> {
+    match state.berth.backend(id).await {
+        Ok(backend) => Ok(Asset::Backend(Box::new(backend))),
+        Err(berth_core::Error::NotFound { .. }) => match state.berth.storage_collection(id).await {
+            Ok(collection) => Ok(Asset::Collection(Box::new(collection))),
+            Err(berth_core::Error::NotFound { .. }) => Err(OracleError::new(
+                ErrorCode::NotFound,
+                format!("No asset with id {id} exists."),
+            )),
+            Err(other) => Err(other.into()),
+        },
+        Err(other) => Err(other.into()),
+    }
 }
 
 /// `If-Match: *` forces; an If-Match tag applies to a single asset; otherwise each asset names its etag.
@@ -212,9 +257,12 @@ pub async fn dependencies(
     }
     let mut entries = Vec::with_capacity(body.ids.len());
     for raw_id in &body.ids {
-        let backend = state.berth.backend(parse_id(raw_id, "asset")?).await?;
+        let asset = match find_asset(&state, parse_id(raw_id, "asset")?).await? {
+            Asset::Backend(backend) => AssetBody::backend(&backend),
+            Asset::Collection(collection) => collection_asset(&collection),
+        };
         entries.push(DependencyEntryOut {
-            asset: AssetBody::backend(&backend),
+            asset,
             dependencies: Vec::new(),
             reverse_dependencies: Vec::new(),
         });

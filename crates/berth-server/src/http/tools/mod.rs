@@ -5,8 +5,10 @@ pub mod analytics;
 pub mod appconfig;
 pub mod assets;
 pub mod backends;
+pub mod collections;
 pub mod keys;
 pub mod list_query;
+pub mod push;
 pub mod representation;
 pub mod roles;
 pub mod users;
@@ -61,6 +63,10 @@ pub fn router() -> Router<AppState> {
             get(appconfig::get).put(appconfig::put),
         )
         .route(
+            "/mobilebackends/{id}/notifications/profile",
+            get(push::get).put(push::put),
+        )
+        .route(
             "/mobilebackends/{id}/roles",
             get(roles::list).post(roles::create),
         )
@@ -82,6 +88,26 @@ pub fn router() -> Router<AppState> {
                 .put(users::replace)
                 .patch(users::merge)
                 .delete(users::delete),
+        )
+        .route(
+            "/collections",
+            get(collections::list).post(collections::create),
+        )
+        .route(
+            "/collections/{id}",
+            get(collections::get).put(collections::update),
+        )
+        .route(
+            "/collections/{id}/permissions",
+            get(collections::permissions).put(collections::set_permissions),
+        )
+        .route(
+            "/mobilebackends/{id}/collections",
+            get(collections::backend_collections),
+        )
+        .route(
+            "/mobilebackends/{id}/collections/{collection_id}",
+            axum::routing::put(collections::link_collection).delete(collections::unlink_collection),
         )
         .route("/assets/trashing", post(assets::trash))
         .route("/assets/untrashing", post(assets::untrash))

@@ -164,6 +164,7 @@ fn asset_fields(backend: &Backend) -> AssetFields {
         ),
         link("managementKeys", format!("{href}/managementKeys")),
         link("monacaApiKey", format!("{href}/monacaApiKey")),
+        link("collections", format!("{href}/collections")),
     ];
     AssetFields {
         id: backend.id.to_string(),

@@ -5,6 +5,7 @@
 mod backend;
 mod collections;
 mod items;
+mod push;
 mod users;
 
 use std::net::SocketAddr;
@@ -139,6 +140,10 @@ async fn dispatch(context: &Manage<'_>, call: Call) -> Result<Value, RpcError> {
         "Mailer.setTemplate" => backend::set_template(context, params).await,
         "Mailer.deleteTemplate" => backend::delete_template(context, params).await,
         "Mailer.listOutbox" => backend::list_outbox(context, params).await,
+        "Push.send" => push::send(context, params).await,
+        "Push.status" => push::status(context, params).await,
+        "Push.setConfig" => push::set_config(context, params).await,
+        "Push.getConfig" => push::get_config(context).await,
         _ => Err(RpcError::method_not_found()),
     }
 }
