@@ -157,6 +157,7 @@ pub async fn serve(args: &ServeArgs, storage: &StorageArgs) -> Result<(), ServeE
         }
     }
 
+    let shutdown = shutdown_signal();
     let listener = TcpListener::bind(&args.listen)
         .await
         .map_err(|source| ServeError::Listen {
@@ -188,7 +189,7 @@ pub async fn serve(args: &ServeArgs, storage: &StorageArgs) -> Result<(), ServeE
         header_read_timeout_seconds = args.header_read_timeout,
         "request limits"
     );
-    let served = connections::serve(listener, app, limits, shutdown_signal()).await;
+    let served = connections::serve(listener, app, limits, shutdown).await;
     // The worker finishes and records the batch in flight, so no lease outlives a clean stop.
     let _ = stop_push.send(true);
     if tokio::time::timeout(std::time::Duration::from_secs(40), push_worker)
@@ -202,26 +203,50 @@ pub async fn serve(args: &ServeArgs, storage: &StorageArgs) -> Result<(), ServeE
     Ok(())
 }
 
-async fn shutdown_signal() {
-    let interrupt = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
+/// Completes on SIGTERM or Ctrl-C. The handlers are installed when this is called, not when the
+/// future is first polled: a stop sent right after "listening on" is logged must not kill the
+/// process outright.
+fn shutdown_signal() -> impl std::future::Future<Output = ()> {
     #[cfg(unix)]
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut signal) => {
-                signal.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
-        }
+    let mut signals = {
+        use tokio::signal::unix::{SignalKind, signal};
+        (
+            signal(SignalKind::terminate()).ok(),
+            signal(SignalKind::interrupt()).ok(),
+        )
     };
-    #[cfg(not(unix))]
-    let terminate = std::future::pending::<()>();
-    tokio::select! {
-        () = interrupt => {},
-        () = terminate => {},
+    async move {
+        #[cfg(unix)]
+        {
+            let terminate = async {
+                match signals.0.as_mut() {
+                    Some(signal) => {
+                        signal.recv().await;
+                    }
+                    None => std::future::pending::<()>().await,
+                }
+            };
+            let interrupt = async {
+                match signals.1.as_mut() {
+                    Some(signal) => {
+                        signal.recv().await;
+                    }
+                    None => {
+                        let _ = tokio::signal::ctrl_c().await;
+                    }
+                }
+            };
+            tokio::select! {
+                () = terminate => {},
+                () = interrupt => {},
+            }
+        }
+        #[cfg(not(unix))]
+        {
+            let _ = tokio::signal::ctrl_c().await;
+        }
+        tracing::info!("shutting down: finishing requests in flight");
     }
-    tracing::info!("shutting down: finishing requests in flight");
 }
 
 /// Writes a secret readable by the owner only, creating its folder if needed (with PostgreSQL
