@@ -307,3 +307,73 @@ async fn acknowledged_writes_survive_sigkill() {
     );
     server.stop();
 }
+
+const PUSH_KILLS: usize = 5;
+const PUSH_DEVICES: u64 = 5;
+
+/// Push sends under SIGKILL: every `Push.send` the server answered is still known after a crash and
+/// is finished afterwards, reaching every device (the push tests check resends in detail).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn acknowledged_push_sends_survive_sigkill() {
+    use crate::push_support::{PushRig, apns_token};
+
+    // A killed node's claimed deliveries wait for their lease to lapse: a short lease keeps it quick.
+    let mut rig = PushRig::start_with(&[("BERTH_PUSH_LEASE_SECONDS", "1")]).await;
+    let app = rig.server.app("CrashyPush").await;
+    let project = rig.configure(&app.backend).await;
+    for n in 0..PUSH_DEVICES {
+        rig.register_ios(&project, &format!("device-{n}"), &apns_token(5000 + n))
+            .await;
+    }
+    let backend = Arc::new(app.backend);
+    let mut acknowledged: Vec<String> = Vec::new();
+    for round in 0..PUSH_KILLS {
+        let stop = Arc::new(AtomicBool::new(false));
+        let queued = Arc::new(Mutex::new(Vec::<String>::new()));
+        let sender = {
+            let (base, backend, stop, queued, project) = (
+                rig.server.base.clone(),
+                backend.clone(),
+                stop.clone(),
+                queued.clone(),
+                project.clone(),
+            );
+            tokio::spawn(async move {
+                let client = reqwest::Client::new();
+                while !stop.load(Ordering::Relaxed) {
+                    let params = json!({ "pushProjectId": project, "platform": "ios",
+                                         "message": format!("round {round}") });
+                    let Some(result) = call(&client, &base, &backend, "Push.send", params).await
+                    else {
+                        break;
+                    };
+                    let id = result["queueIdList"][0].as_str().expect("queue id");
+                    queued.lock().expect("lock").push(id.to_owned());
+                }
+            })
+        };
+        let target = 1 + random_below(4) as usize;
+        let started = std::time::Instant::now();
+        while queued.lock().expect("lock").len() < target {
+            assert!(
+                started.elapsed() < ROUND_LIMIT,
+                "round {round}: no send answered"
+            );
+            tokio::time::sleep(Duration::from_millis(2)).await;
+        }
+        tokio::time::sleep(Duration::from_millis(random_below(MAX_PAUSE_MS))).await;
+        rig.restart(true).await;
+        stop.store(true, Ordering::Relaxed);
+        sender.await.expect("sender task");
+        acknowledged.extend(queued.lock().expect("lock").drain(..));
+    }
+    for queue_id in &acknowledged {
+        let status = rig.wait_finished(&backend, &json!(project), queue_id).await;
+        assert_eq!(status["numTarget"], PUSH_DEVICES, "{queue_id}: {status}");
+        assert_eq!(status["numPushed"], PUSH_DEVICES, "{queue_id}: {status}");
+    }
+    eprintln!(
+        "{PUSH_KILLS} kills; {} acknowledged push sends all finished",
+        acknowledged.len()
+    );
+}
