@@ -29,6 +29,9 @@ pub struct AppSettings {
     pub max_failed_logins_per_user: u32,
     pub max_failed_logins_per_address: u32,
     pub login_failure_window_minutes: u32,
+    /// Web origins allowed to call the app API from a browser (CORS), e.g. `https://app.example.com`,
+    /// `capacitor://localhost`, or `null` for `file://` pages. Empty: any origin.
+    pub allowed_origins: Vec<String>,
 }
 
 impl Default for AppSettings {
@@ -45,6 +48,7 @@ impl Default for AppSettings {
             max_failed_logins_per_user: 10,
             max_failed_logins_per_address: 100,
             login_failure_window_minutes: 15,
+            allowed_origins: Vec::new(),
         }
     }
 }
@@ -84,6 +88,22 @@ impl AppSettings {
             1,
             1440,
         );
+        if self.allowed_origins.len() > MAX_ALLOWED_ORIGINS {
+            problems.add(
+                "allowedOrigins",
+                format!("allowedOrigins may list at most {MAX_ALLOWED_ORIGINS} origins."),
+            );
+        }
+        for origin in &self.allowed_origins {
+            if !is_web_origin(origin) {
+                problems.add(
+                    "allowedOrigins",
+                    format!(
+                        "{origin:?} is not an origin: give scheme://host[:port] (no path), or null."
+                    ),
+                );
+            }
+        }
         if !matches!(self.permission_denied_code, 14 | -14) {
             problems.add(
                 "permissionDeniedCode",
@@ -92,10 +112,87 @@ impl AppSettings {
         }
     }
 
+    /// Whether a browser page of `origin` may call the app API (the `Origin` header, compared
+    /// without regard to case).
+    pub fn allows_origin(&self, origin: &str) -> bool {
+        self.allowed_origins.is_empty()
+            || self
+                .allowed_origins
+                .iter()
+                .any(|allowed| allowed.eq_ignore_ascii_case(origin))
+    }
+
     pub fn credential_rules(&self) -> crate::service::CredentialRules {
         crate::service::CredentialRules {
             min_username_length: self.min_username_length as usize,
             min_password_length: self.min_password_length as usize,
+        }
+    }
+}
+
+/// Most entries of `allowedOrigins`.
+pub const MAX_ALLOWED_ORIGINS: usize = 50;
+
+/// `null`, or `scheme://host[:port]` as browsers send it in `Origin`: no path, no user info.
+fn is_web_origin(origin: &str) -> bool {
+    if origin == "null" {
+        return true;
+    }
+    let Some((scheme, authority)) = origin.split_once("://") else {
+        return false;
+    };
+    let scheme_ok = scheme.starts_with(|c: char| c.is_ascii_alphabetic())
+        && scheme
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'));
+    // An IPv6 literal keeps its colons inside brackets: `[::1]:8100`.
+    let (host, port) = match authority.strip_prefix('[') {
+        Some(bracketed) => match bracketed.split_once(']') {
+            Some((literal, rest)) => (literal, rest),
+            None => return false,
+        },
+        None => match authority.find(':') {
+            Some(colon) => (&authority[..colon], &authority[colon..]),
+            None => (authority, ""),
+        },
+    };
+    let host_ok = !host.is_empty()
+        && host
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '.' | ':'));
+    let port_ok = port.is_empty()
+        || port
+            .strip_prefix(':')
+            .is_some_and(|digits| digits.parse::<u16>().is_ok());
+    origin.len() <= 300 && scheme_ok && host_ok && port_ok
+}
+
+#[cfg(test)]
+mod origin_tests {
+    use super::is_web_origin;
+
+    #[test]
+    fn origins_as_browsers_send_them() {
+        for good in [
+            "null",
+            "https://app.example.com",
+            "http://localhost:8100",
+            "capacitor://localhost",
+            "http://[::1]:8080",
+        ] {
+            assert!(is_web_origin(good), "{good}");
+        }
+        for bad in [
+            "",
+            "*",
+            "app.example.com",
+            "https://app.example.com/",
+            "https://user@host",
+            "https://host:port",
+            "https://",
+            "1http://x",
+        ] {
+            assert!(!is_web_origin(bad), "{bad}");
         }
     }
 }

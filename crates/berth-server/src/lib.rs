@@ -2,6 +2,7 @@
 
 pub mod cli;
 pub mod config;
+pub mod connections;
 pub mod http;
 pub mod mail;
 pub mod migrate;

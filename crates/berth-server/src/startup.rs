@@ -1,13 +1,15 @@
 //! `berth serve`: open the store, make sure an admin token exists, listen, shut down gracefully.
 
-use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use berth_core::Berth;
 use berth_core::service::AdminTokenSource;
 use tokio::net::TcpListener;
 
 use crate::config::{DEFAULT_LISTEN, StorageArgs, StorageError};
+use crate::connections::{self, ConnectionLimits};
+use crate::http::limits::RequestLimits;
 use crate::http::{self, AppState};
 
 /// File in the data directory that receives a generated admin token (mode 0600).
@@ -31,6 +33,17 @@ pub struct ServeArgs {
         default_value = "Berth <no-reply@localhost>"
     )]
     pub mail_from: String,
+
+    /// Seconds a request may take from its head being read to its answer (slow bodies, runaway
+    /// work); past it the request is answered with a timeout error in its API's format.
+    #[arg(long, env = "BERTH_REQUEST_TIMEOUT", default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub request_timeout: u64,
+
+    /// Seconds a client has to send a request's line and headers, and that an idle keep-alive
+    /// connection is kept; slower or idle connections are closed. Behind a load balancer that keeps
+    /// idle connections longer, raise this above its idle timeout.
+    #[arg(long, env = "BERTH_HEADER_READ_TIMEOUT", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=600))]
+    pub header_read_timeout: u64,
 
     /// Largest object apps may store through the Oracle storage API, in bytes (at most 2147483647).
     /// Objects are streamed in and out in 256 KiB pieces, whatever their size.
@@ -155,6 +168,7 @@ pub async fn serve(args: &ServeArgs, storage: &StorageArgs) -> Result<(), ServeE
         }
     }
 
+    let shutdown = shutdown_signal();
     let listener = TcpListener::bind(&args.listen)
         .await
         .map_err(|source| ServeError::Listen {
@@ -162,8 +176,6 @@ pub async fn serve(args: &ServeArgs, storage: &StorageArgs) -> Result<(), ServeE
             source,
         })?;
     let address = listener.local_addr().map_err(ServeError::Server)?;
-    // Installed before the address is announced: a SIGTERM right after it must stop cleanly.
-    let shutdown = shutdown_signal()?;
     tracing::info!("listening on http://{address} (OpenAPI at http://{address}/openapi.json)");
 
     let push_client = berth_push::PushClient::new(args.push.endpoints()?)
@@ -183,13 +195,19 @@ pub async fn serve(args: &ServeArgs, storage: &StorageArgs) -> Result<(), ServeE
     let app = http::router(AppState {
         berth: berth.clone(),
         trusted_proxies: args.trusted_proxies.clone().into(),
-    });
-    let served = axum::serve(
-        listener,
-        app.into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(shutdown)
-    .await;
+    })
+    .layer(axum::Extension(RequestLimits {
+        request_timeout: Duration::from_secs(args.request_timeout),
+    }));
+    let limits = ConnectionLimits {
+        header_read_timeout: Duration::from_secs(args.header_read_timeout),
+    };
+    tracing::info!(
+        request_timeout_seconds = args.request_timeout,
+        header_read_timeout_seconds = args.header_read_timeout,
+        "request limits"
+    );
+    let served = connections::serve(listener, app, limits, shutdown).await;
     // The worker finishes and records the batch in flight, so no lease outlives a clean stop.
     let _ = stop_push.send(true);
     if tokio::time::timeout(std::time::Duration::from_secs(40), push_worker)
@@ -203,24 +221,50 @@ pub async fn serve(args: &ServeArgs, storage: &StorageArgs) -> Result<(), ServeE
     Ok(())
 }
 
-/// Resolves on Ctrl-C or SIGTERM; the handlers are registered when this is called, not when polled.
-fn shutdown_signal() -> Result<impl std::future::Future<Output = ()>, ServeError> {
+/// Completes on SIGTERM or Ctrl-C. The handlers are installed when this is called, not when the
+/// future is first polled: a stop sent right after "listening on" is logged must not kill the
+/// process outright.
+fn shutdown_signal() -> impl std::future::Future<Output = ()> {
     #[cfg(unix)]
-    let mut terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-        .map_err(ServeError::Server)?;
-    #[cfg(unix)]
-    let mut interrupt = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::interrupt())
-        .map_err(ServeError::Server)?;
-    Ok(async move {
+    let mut signals = {
+        use tokio::signal::unix::{SignalKind, signal};
+        (
+            signal(SignalKind::terminate()).ok(),
+            signal(SignalKind::interrupt()).ok(),
+        )
+    };
+    async move {
         #[cfg(unix)]
-        tokio::select! {
-            _ = interrupt.recv() => {},
-            _ = terminate.recv() => {},
+        {
+            let terminate = async {
+                match signals.0.as_mut() {
+                    Some(signal) => {
+                        signal.recv().await;
+                    }
+                    None => std::future::pending::<()>().await,
+                }
+            };
+            let interrupt = async {
+                match signals.1.as_mut() {
+                    Some(signal) => {
+                        signal.recv().await;
+                    }
+                    None => {
+                        let _ = tokio::signal::ctrl_c().await;
+                    }
+                }
+            };
+            tokio::select! {
+                () = terminate => {},
+                () = interrupt => {},
+            }
         }
         #[cfg(not(unix))]
-        let _ = tokio::signal::ctrl_c().await;
+        {
+            let _ = tokio::signal::ctrl_c().await;
+        }
         tracing::info!("shutting down: finishing requests in flight");
-    })
+    }
 }
 
 /// Writes a secret readable by the owner only, creating its folder if needed (with PostgreSQL

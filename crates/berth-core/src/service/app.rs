@@ -23,6 +23,8 @@ use super::{Berth, ItemOwner, UserChanges};
 
 const MINUTE: i64 = 60_000;
 const DAY: i64 = 24 * 60 * MINUTE;
+/// What stands in the outbox copy of a sent mail where a password-reset token was.
+pub const REDACTED_SECRET: &str = "[token sent, not kept]";
 
 /// A successful login: the user, the new session id (for `X-Set-Monaca-Cloud-Session`) and, when
 /// auto-login is on, a new login token.
@@ -453,9 +455,18 @@ impl Berth {
             })
             .await?;
         let mut substitutions = Map::new();
-        substitutions.insert("PASSWORD_RESET_TOKEN".to_owned(), Value::from(token));
-        self.deliver_mail(backend_id, &address, &template, &substitutions)
-            .await
+        substitutions.insert(
+            "PASSWORD_RESET_TOKEN".to_owned(),
+            Value::from(token.clone()),
+        );
+        self.deliver_mail(
+            backend_id,
+            &address,
+            &template,
+            &substitutions,
+            Some(&token),
+        )
+        .await
     }
 
     /// Sets a new password with a reset token (once, before it expires) and logs the user in. Wrong
@@ -632,18 +643,24 @@ impl Berth {
             .mail_template_or_default(backend_id, template_name)
             .await?;
         let address = email_address(&user, email_property)?;
-        self.deliver_mail(backend_id, &address, &template, substitutions)
+        self.deliver_mail(backend_id, &address, &template, substitutions, None)
             .await
     }
 
     /// Fills the template, hands the mail to the transport (if any) and records it in the outbox
     /// either way: nothing is dropped silently. A transport failure is reported to the caller.
+    ///
+    /// `secret` (a password-reset token) is blanked out of the outbox copy of a mail the transport
+    /// took: the user has it, and a live token must not sit readable in the database. Without a
+    /// transport (or when it failed) the outbox is the only way the mail reaches anyone, so the held
+    /// copy keeps it.
     async fn deliver_mail(
         &self,
         backend_id: Uuid,
         to: &str,
         template: &MailTemplate,
         substitutions: &Map<String, Value>,
+        secret: Option<&str>,
     ) -> Result<()> {
         let fill = |text: &str| {
             substitutions
@@ -683,6 +700,10 @@ impl Berth {
                 }
             },
         };
+        if let Some(secret) = secret.filter(|_| mail.status == MailStatus::Sent) {
+            mail.subject = mail.subject.replace(secret, REDACTED_SECRET);
+            mail.body = mail.body.replace(secret, REDACTED_SECRET);
+        }
         self.store.insert_mail(&mail).await?;
         outcome
     }

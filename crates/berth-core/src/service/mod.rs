@@ -6,6 +6,7 @@ mod app;
 mod appconfig;
 mod backends;
 mod collections;
+mod key_failures;
 mod keys;
 mod oracle;
 mod push;

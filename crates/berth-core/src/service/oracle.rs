@@ -102,6 +102,7 @@ impl Berth {
             return Ok(Err(OAuthError::InvalidClient));
         };
         if !constant_time_eq(client_secret, &backend.credentials.client_secret) {
+            self.refuse_key(backend.id, address).await?;
             return Ok(Err(OAuthError::InvalidClient));
         }
         if backend.in_trash || backend.inactive || !backend.oauth_enabled {

@@ -4,6 +4,7 @@ pub mod console;
 pub mod context;
 pub mod extract;
 pub mod forwarded;
+pub mod limits;
 pub mod monaca;
 pub mod openapi;
 pub mod oracle;
@@ -22,7 +23,7 @@ use axum::routing::{get, post};
 use berth_core::Berth;
 use serde::Serialize;
 use tower_http::catch_panic::CatchPanicLayer;
-use tower_http::cors::{AllowHeaders, AllowOrigin, CorsLayer};
+use tower_http::cors::{AllowHeaders, CorsLayer};
 use utoipa::ToSchema;
 
 use oracle_error::{ErrorCode, OracleError};
@@ -50,9 +51,10 @@ pub fn router(state: AppState) -> Router {
     // rather than by the router's 405.
     let app_api = post(monaca::app::handle)
         .options(|| async { StatusCode::NO_CONTENT })
+        .fallback(monaca::post_only)
         .layer(
             tower::ServiceBuilder::new()
-                .layer(monaca_cors())
+                .layer(monaca_cors(state.berth.clone()))
                 .layer(DefaultBodyLimit::max(monaca::app::BODY_LIMIT)),
         );
     let traffic = traffic::Traffic::default();
@@ -67,7 +69,9 @@ pub fn router(state: AppState) -> Router {
         .merge(oracle::storage::router())
         .route(
             "/manage/json-rpc/{backend_id}",
-            post(monaca::manage::handle).layer(DefaultBodyLimit::max(monaca::manage::BODY_LIMIT)),
+            post(monaca::manage::handle)
+                .fallback(monaca::post_only)
+                .layer(DefaultBodyLimit::max(monaca::manage::BODY_LIMIT)),
         )
         .route(
             "/v1/push/register/{push_project_id}",
@@ -80,6 +84,7 @@ pub fn router(state: AppState) -> Router {
         .fallback(no_such_endpoint)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(CatchPanicLayer::custom(panic_response))
+        .layer(middleware::from_fn(limits::guard))
         .layer(middleware::from_fn(context::with_request_context))
         .layer(middleware::from_fn_with_state(
             state.clone(),
@@ -89,11 +94,12 @@ pub fn router(state: AppState) -> Router {
         .with_state(state)
 }
 
-/// Apps call from `file://` and `http://localhost` web views: any origin may call, preflights are
-/// answered, and the session header is readable by scripts.
-fn monaca_cors() -> CorsLayer {
+/// Apps call from `file://` and `http://localhost` web views: the origins the backend allows (any,
+/// unless it lists some) may call, preflights are answered, and the session header is readable by
+/// scripts.
+fn monaca_cors(berth: Berth) -> CorsLayer {
     CorsLayer::new()
-        .allow_origin(AllowOrigin::mirror_request())
+        .allow_origin(monaca::origins::allowed_origins(berth))
         .allow_methods([Method::POST, Method::OPTIONS])
         .allow_headers(AllowHeaders::mirror_request())
         .expose_headers([HeaderName::from_static(monaca::app::SESSION_HEADER)])

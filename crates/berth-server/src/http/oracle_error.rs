@@ -28,6 +28,9 @@ pub enum ErrorCode {
     PayloadTooLarge,
     UnsupportedMediaType,
     TooManyRequests,
+    RequestTimeout,
+    UriTooLong,
+    HeadersTooLarge,
     Internal,
     Unavailable,
 }
@@ -51,6 +54,9 @@ impl ErrorCode {
             ErrorCode::PayloadTooLarge => "MOBILE-41301",
             ErrorCode::UnsupportedMediaType => "MOBILE-41501",
             ErrorCode::TooManyRequests => "MOBILE-42901",
+            ErrorCode::RequestTimeout => "MOBILE-40801",
+            ErrorCode::UriTooLong => "MOBILE-41401",
+            ErrorCode::HeadersTooLarge => "MOBILE-43101",
             ErrorCode::Internal => "MOBILE-50001",
             ErrorCode::Unavailable => "MOBILE-50301",
         }
@@ -72,6 +78,9 @@ impl ErrorCode {
             ErrorCode::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             ErrorCode::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ErrorCode::TooManyRequests => StatusCode::TOO_MANY_REQUESTS,
+            ErrorCode::RequestTimeout => StatusCode::REQUEST_TIMEOUT,
+            ErrorCode::UriTooLong => StatusCode::URI_TOO_LONG,
+            ErrorCode::HeadersTooLarge => StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
             ErrorCode::Internal => StatusCode::INTERNAL_SERVER_ERROR,
             ErrorCode::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
         }
@@ -142,13 +151,16 @@ fn type_uri(status: StatusCode) -> String {
         404 => "10.4.5",
         405 => "10.4.6",
         406 => "10.4.7",
+        408 => "10.4.9",
         409 => "10.4.10",
         411 => "10.4.12",
         412 => "10.4.13",
         413 => "10.4.14",
+        414 => "10.4.15",
         415 => "10.4.16",
         // RFC 2616 has no 429; Oracle's pattern is kept with RFC 6585's section.
         429 => return "https://tools.ietf.org/html/rfc6585#section-4".to_owned(),
+        431 => return "https://tools.ietf.org/html/rfc6585#section-5".to_owned(),
         503 => "10.5.4",
         _ => "10.5.1",
     };

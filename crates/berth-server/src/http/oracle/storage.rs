@@ -254,7 +254,7 @@ pub async fn collections(
     get, path = "/mobile/platform/storage/collections/{collection}", tag = "storage",
     description = "Also HEAD. If-None-Match answers 304.",
     params(("collection" = String, Path, description = "Collection name")),
-    responses((status = 200, description = "ETag header set", body = CollectionMetadata), (status = 304), (status = 401, body = Problem), (status = 404, body = Problem), (status = 412, body = Problem)),
+    responses((status = 200, description = "ETag header set", body = CollectionMetadata), (status = 304), (status = 400, body = Problem), (status = 401, body = Problem), (status = 404, body = Problem), (status = 412, body = Problem)),
     security(("platformBasic" = []), ("platformBearer" = []))
 )]
 /// `GET`/`HEAD /mobile/platform/storage/collections/{collection}`: the collection's metadata.
@@ -734,7 +734,7 @@ pub async fn put_object(
     params(("collection" = String, Path), ("object" = String, Path), ("user" = Option<String>, Query)),
     responses(
         (status = 200, content_type = "application/octet-stream", body = Vec<u8>), (status = 206, description = "The requested byte range"), (status = 304),
-        (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem), (status = 412, body = Problem),
+        (status = 400, body = Problem), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem), (status = 412, body = Problem),
     ),
     security(("platformBasic" = []), ("platformBearer" = []))
 )]
@@ -833,7 +833,7 @@ fn byte_range(headers: &HeaderMap, meta: &ObjectMeta) -> Option<(usize, usize)> 
 #[utoipa::path(
     delete, path = "/mobile/platform/storage/collections/{collection}/objects/{object}", tag = "storage",
     params(("collection" = String, Path), ("object" = String, Path), ("user" = Option<String>, Query)),
-    responses((status = 204), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem), (status = 412, body = Problem)),
+    responses((status = 204), (status = 400, body = Problem), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem), (status = 412, body = Problem)),
     security(("platformBasic" = []), ("platformBearer" = []))
 )]
 /// `DELETE .../{collection}/objects/{object}` (204).

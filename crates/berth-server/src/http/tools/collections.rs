@@ -498,7 +498,7 @@ pub async fn link_collection(
         ("id" = String, Path, description = "Backend id"), ("colId" = String, Path, description = "Collection id"),
         ("If-Match" = Option<String>, Header, description = "The collection's current ETag, or *"),
     ),
-    responses((status = 204, description = "Dissociated"), (status = 401, body = Problem), (status = 404, body = Problem), (status = 412, body = Problem)),
+    responses((status = 204, description = "Dissociated"), (status = 400, description = "A malformed If-Match header", body = Problem), (status = 401, body = Problem), (status = 404, body = Problem), (status = 412, body = Problem)),
     security(("adminToken" = []))
 )]
 pub async fn unlink_collection(

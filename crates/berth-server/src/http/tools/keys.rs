@@ -43,7 +43,7 @@ pub async fn oauth_keys(
     post, path = "/mobile/tools/1.0/mobilebackends/{id}/oauthKeys", tag = "keys",
     description = "Issues a new OAuth client secret; the old one stops working at once.",
     params(("id" = String, Path), ("If-Match" = Option<String>, Header)),
-    responses((status = 200, body = OAuthKeysBody), (status = 401, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem), (status = 412, body = Problem)),
+    responses((status = 200, body = OAuthKeysBody), (status = 400, description = "A malformed If-Match header", body = Problem), (status = 401, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem), (status = 412, body = Problem)),
     security(("adminToken" = []))
 )]
 pub async fn regenerate_oauth_keys(
@@ -88,7 +88,7 @@ pub async fn basic_auth_keys(
     post, path = "/mobile/tools/1.0/mobilebackends/{id}/basicAuthenticationKeys", tag = "keys",
     description = "Issues a new anonymous key; the old one stops working at once.",
     params(("id" = String, Path), ("If-Match" = Option<String>, Header)),
-    responses((status = 200, body = BasicAuthKeysBody), (status = 401, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem), (status = 412, body = Problem)),
+    responses((status = 200, body = BasicAuthKeysBody), (status = 400, description = "A malformed If-Match header", body = Problem), (status = 401, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem), (status = 412, body = Problem)),
     security(("adminToken" = []))
 )]
 pub async fn regenerate_basic_auth_keys(
@@ -112,7 +112,7 @@ pub async fn regenerate_basic_auth_keys(
     post, path = "/mobile/tools/1.0/mobilebackends/{id}/monacaApiKey", tag = "keys",
     description = "Issues a new Monaca app API key (the `__api_key` apps send); it is shown only in this answer.",
     params(("id" = String, Path), ("If-Match" = Option<String>, Header)),
-    responses((status = 200, body = MonacaApiKeyBody), (status = 401, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem), (status = 412, body = Problem)),
+    responses((status = 200, body = MonacaApiKeyBody), (status = 400, description = "A malformed If-Match header", body = Problem), (status = 401, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem), (status = 412, body = Problem)),
     security(("adminToken" = []))
 )]
 pub async fn regenerate_monaca_api_key(

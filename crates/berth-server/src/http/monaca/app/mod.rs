@@ -174,6 +174,7 @@ async fn run_call(context: Context<'_>, call: Call) -> Result<Value, RpcError> {
 
     let api_key = text("__api_key");
     if api_key.is_empty() || !secret_matches_hash(&api_key, &backend.credentials.app_api_key_hash) {
+        berth.refuse_key(backend.id, address).await?;
         return Err(RpcError::api_key_invalid());
     }
     let device_id = text("__device");

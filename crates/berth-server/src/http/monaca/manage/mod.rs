@@ -112,7 +112,10 @@ async fn authenticate(
         Ok(Some((_, key))) if !key.allows(peer.ip()) => Err(refuse("address outside the key's range")
             .with_data(json!({ "reason": format!("This key may not be used from {}.", peer.ip().to_canonical()) }))),
         Ok(Some((backend, _))) => Ok(backend),
-        Ok(None) => Err(refuse("unknown key")),
+        Ok(None) => {
+            berth.refuse_key(backend_id, peer.ip()).await?;
+            Err(refuse("unknown key"))
+        }
         Err(error) => Err(error.into()),
     }
 }
