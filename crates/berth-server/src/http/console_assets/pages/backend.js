@@ -170,7 +170,10 @@ export async function settings(page, context) {
   const fields = Object.entries(current).map(([name, value]) => {
     const input = typeof value === "boolean"
       ? h("input", { type: "checkbox", name, checked: value })
-      : h("input", { type: typeof value === "number" ? "number" : "text", name, value: String(value) });
+      : Array.isArray(value)
+        // Lists (allowedOrigins) are edited as comma-separated text.
+        ? h("input", { type: "text", name, value: value.join(", "), placeholder: "comma-separated; empty for any" })
+        : h("input", { type: typeof value === "number" ? "number" : "text", name, value: String(value) });
     return h(typeof value === "boolean" ? "label.check" : "label", {}, ...(typeof value === "boolean" ? [input, name] : [name, input]));
   });
   const form = h(
@@ -180,7 +183,10 @@ export async function settings(page, context) {
         const changes = {};
         for (const [name, value] of Object.entries(current)) {
           const input = form.elements[name];
-          changes[name] = typeof value === "boolean" ? input.checked : typeof value === "number" ? Number(input.value) : input.value;
+          changes[name] = typeof value === "boolean" ? input.checked
+            : typeof value === "number" ? Number(input.value)
+            : Array.isArray(value) ? input.value.split(",").map((entry) => entry.trim()).filter((entry) => entry !== "")
+            : input.value;
         }
         await manage(id, "Backend.setSettings", { settings: changes });
         say("Settings saved.");
