@@ -39,7 +39,10 @@ static FIXTURE: LazyLock<Mutex<Fixture>> = LazyLock::new(|| {
             .ensure_admin_token(Some(TOKEN))
             .await
             .expect("admin token");
-        let router = http::router(AppState { berth });
+        let router = http::router(AppState {
+            berth,
+            trusted_proxies: Vec::new().into(),
+        });
         let created = call(
             &router,
             Method::POST,
