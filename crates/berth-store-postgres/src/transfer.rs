@@ -125,12 +125,7 @@ fn cell_text(cell: &Cell, column: &Column) -> StoreResult<Option<String>> {
 }
 
 fn hex_bytea(bytes: &[u8]) -> String {
-    let mut text = String::with_capacity(2 + bytes.len() * 2);
-    text.push_str("\\x");
-    for byte in bytes {
-        text.push_str(&format!("{byte:02x}"));
-    }
-    text
+    format!("\\x{}", hex::encode(bytes))
 }
 
 #[async_trait]

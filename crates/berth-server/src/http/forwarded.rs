@@ -21,6 +21,10 @@ pub fn parse_trusted_proxy(text: &str) -> Result<IpNet, String> {
         .map_err(|_| format!("{text:?} is neither an IP address nor a CIDR range"))
 }
 
+fn is_trusted(trusted: &[IpNet], address: IpAddr) -> bool {
+    trusted.iter().any(|range| range.contains(&address))
+}
+
 /// The client address `X-Forwarded-For` gives, read from the right: each trusted hop appended the
 /// address it received from, so the first untrusted one is the client. `None` keeps the peer.
 fn forwarded_client(headers: &axum::http::HeaderMap, trusted: &[IpNet]) -> Option<IpAddr> {
@@ -42,7 +46,7 @@ fn forwarded_client(headers: &axum::http::HeaderMap, trusted: &[IpNet]) -> Optio
             break;
         };
         client = Some(address);
-        if !trusted.iter().any(|range| range.contains(&address)) {
+        if !is_trusted(trusted, address) {
             break;
         }
     }
@@ -61,10 +65,7 @@ pub async fn client_address(
             .get::<ConnectInfo<SocketAddr>>()
             .map(|info| info.0);
         if let Some(peer) = peer
-            && state
-                .trusted_proxies
-                .iter()
-                .any(|range| range.contains(&peer.ip()))
+            && is_trusted(&state.trusted_proxies, peer.ip())
             && let Some(client) = forwarded_client(request.headers(), &state.trusted_proxies)
         {
             request
