@@ -14,6 +14,8 @@ pub struct PushRig {
     pub server: TestServer,
     /// The server's environment, for restarts.
     env: Vec<(String, String)>,
+    /// The server keeps its data in SQLite even when the tests run on PostgreSQL.
+    embedded: bool,
     /// Holds the CA file the server reads.
     _ca_dir: tempfile::TempDir,
 }
@@ -62,6 +64,7 @@ impl PushRig {
             fcm,
             server,
             env,
+            embedded,
             _ca_dir: ca_dir,
         }
     }
@@ -104,7 +107,7 @@ impl PushRig {
         });
         let dir = self.server.take_dir();
         let data_dir = self.server.data_dir.clone();
-        self.server = start(&data_dir, &self.env).await;
+        self.server = start_server(&data_dir, &self.env, self.embedded).await;
         if let Some(dir) = dir {
             self.server.adopt_dir(dir);
         }
@@ -240,8 +243,21 @@ impl PushRig {
 }
 
 async fn start(data_dir: &std::path::Path, env: &[(String, String)]) -> TestServer {
+    start_server(data_dir, env, false).await
+}
+
+/// A server on `data_dir`; `embedded` keeps it on SQLite even when the tests run on PostgreSQL.
+async fn start_server(
+    data_dir: &std::path::Path,
+    env: &[(String, String)],
+    embedded: bool,
+) -> TestServer {
     let env: Vec<(&str, &str)> = env.iter().map(|(n, v)| (n.as_str(), v.as_str())).collect();
-    TestServer::start_with(data_dir, &env).await
+    if embedded {
+        TestServer::start_on_sqlite(data_dir, &env).await
+    } else {
+        TestServer::start_with(data_dir, &env).await
+    }
 }
 
 fn push_env(
