@@ -13,6 +13,7 @@ the only Berth surface with get-by-id and `withTotal: false`), login through the
 rules (`listRule`/`viewRule`/`createRule` = "") and `users` auth-with-password.
 
     bench/versus_pocketbase.py [--quick] [--items N] [--duration S] [--connections C] [--rounds R]
+                               [--only WORKLOAD ...]
 """
 
 import argparse
@@ -35,6 +36,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 TOKEN = "bench-admin-token-" + uuid.uuid4().hex
 PASSWORD = "bench-password-1"
 THRESHOLD = 900_000  # `score > THRESHOLD`: about 10% of the items match
+WORKLOADS = ["create", "list+total", "get", "list", "login"]
 
 
 def post(url, body, headers=None):
@@ -286,6 +288,8 @@ def main():
     parser.add_argument("--duration", type=int, default=10)
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--only", action="append", choices=WORKLOADS, metavar="WORKLOAD",
+                        help=f"run only this workload (repeatable): {', '.join(WORKLOADS)}")
     parser.add_argument("--berth", default=os.path.join(os.environ.get("CARGO_TARGET_DIR", os.path.join(ROOT, "target")),
                                                          "release", "berth"))
     parser.add_argument("--pocketbase", default=shutil.which("pocketbase"))
@@ -307,7 +311,7 @@ def main():
             print(f"loading {args.items:,} items into {server.name} ...", flush=True)
             server.setup(args.items)
         workloads = {s.name: s.workloads() for s in servers}
-        names = ["create", "list+total", "get", "list", "login"]
+        names = [name for name in WORKLOADS if not args.only or name in args.only]
         results = {name: {s.name: [] for s in servers} for name in names}
         for name in names:
             for round_ in range(args.rounds):

@@ -8,7 +8,7 @@ use async_trait::async_trait;
 use berth_core::appdata::{Access, Collection, Item, Permission};
 use berth_core::monaql::{SystemProperty, is_identifier};
 use berth_core::page::Page;
-use berth_core::store::{CollectionRepo, ItemQuery, ItemRepo, Right, StoreResult};
+use berth_core::store::{CollectionRepo, CountCache, ItemQuery, ItemRepo, Right, StoreResult};
 use berth_core::{StoreError, Timestamp};
 use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
@@ -332,15 +332,17 @@ fn parse_permission(object: Map<String, Value>) -> StoreResult<Permission> {
         .collect()
 }
 
-/// Adds `delta` to the collection's item count; `NotFound` when the collection is gone. Called first
+/// Records an item write in the collection row: `delta` more items, and a new `items_version` (which
+/// invalidates cached totals, see `CountCache`). `NotFound` when the collection is gone. Called first
 /// in each write transaction: the collection row's lock then orders the write against a drop.
-async fn adjust_item_count(
+async fn record_item_write(
     connection: &mut PgConnection,
     collection: &Collection,
     delta: i64,
 ) -> StoreResult<()> {
     let result = sqlx::query(
-        "UPDATE collections SET item_count = item_count + $1 WHERE backend_id = $2 AND id = $3",
+        "UPDATE collections SET item_count = item_count + $1, items_version = items_version + 1
+         WHERE backend_id = $2 AND id = $3",
     )
     .bind(delta)
     .bind(collection.backend_id)
@@ -370,7 +372,7 @@ impl ItemRepo for PgStore {
             crate::nul::check(text, "an item's id or owner")?;
         }
         let mut tx = self.pool.begin().await.map_err(store_error)?;
-        adjust_item_count(&mut tx, collection, 1).await?;
+        record_item_write(&mut tx, collection, 1).await?;
         let sql = format!(
             "INSERT INTO {} (backend_id, id, owner_user_oid, owner_device_oid, created_at, updated_at,
                permission, data)
@@ -425,18 +427,24 @@ impl ItemRepo for PgStore {
              WHERE backend_id = $4 AND id = $5",
             items_table(collection.id)
         );
+        let data = document_text(&item.data, "item data")?;
+        let permission = permission_text(&item.permission)?;
+        let mut tx = self.pool.begin().await.map_err(store_error)?;
+        record_item_write(&mut tx, collection, 0).await?;
         let result = sqlx::query(sqlx::AssertSqlSafe(sql))
-            .bind(document_text(&item.data, "item data")?)
-            .bind(permission_text(&item.permission)?)
+            .bind(data)
+            .bind(permission)
             .bind(item.updated_at.as_millis())
             .bind(collection.backend_id)
             .bind(&item.id)
-            .execute(&self.pool)
+            .execute(&mut *tx)
             .await
             .map_err(missing_table_is_not_found)?;
         if result.rows_affected() == 0 {
+            tx.rollback().await.map_err(store_error)?;
             return Err(StoreError::NotFound);
         }
+        tx.commit().await.map_err(store_error)?;
         Ok(())
     }
 
@@ -453,6 +461,7 @@ impl ItemRepo for PgStore {
             items_table(collection.id)
         );
         let mut tx = self.pool.begin().await.map_err(store_error)?;
+        record_item_write(&mut tx, collection, 0).await?;
         for (id, permission) in updates {
             let result = sqlx::query(sqlx::AssertSqlSafe(sql.clone()))
                 .bind(permission_text(permission)?)
@@ -479,7 +488,7 @@ impl ItemRepo for PgStore {
         unique.dedup();
         let count = unique.len();
         let mut tx = self.pool.begin().await.map_err(store_error)?;
-        adjust_item_count(
+        record_item_write(
             &mut tx,
             collection,
             -i64::try_from(count).unwrap_or(i64::MAX),
@@ -516,31 +525,10 @@ impl ItemRepo for PgStore {
             .await
             .map_err(missing_table_is_not_found)?;
         let (rows, has_more) = split_page(rows, &query.page);
-        let total = if !query.page.with_total {
-            None
-        } else if query.criteria.root().is_none() && query.access.is_none() {
-            // Everything matches: the count kept with the collection answers without a scan.
-            let count: Option<i64> = sqlx::query_scalar(
-                "SELECT item_count FROM collections WHERE backend_id = $1 AND id = $2",
-            )
-            .bind(collection.backend_id)
-            .bind(collection.id)
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(store_error)?;
-            Some(u64::try_from(count.ok_or(StoreError::NotFound)?).unwrap_or(0))
+        let total = if query.page.with_total {
+            Some(self.item_total(collection, query).await?)
         } else {
-            let mut count = QueryBuilder::<Postgres>::new(format!(
-                "SELECT COUNT(*) FROM {} WHERE ",
-                items_table(collection.id)
-            ));
-            push_item_filter(&mut count, collection, query);
-            let total: i64 = count
-                .build_query_scalar()
-                .fetch_one(&self.pool)
-                .await
-                .map_err(missing_table_is_not_found)?;
-            Some(u64::try_from(total).unwrap_or(0))
+            None
         };
         Ok(Page {
             items: rows
@@ -550,6 +538,48 @@ impl ItemRepo for PgStore {
             has_more,
             total,
         })
+    }
+}
+
+impl PgStore {
+    /// How many items match the query's filter: the kept count when everything matches, else a
+    /// count, remembered until the collection's next item write (on any node: the version is in the
+    /// collection row).
+    async fn item_total(&self, collection: &Collection, query: &ItemQuery) -> StoreResult<u64> {
+        let (item_count, version): (i64, i64) = sqlx::query_as(
+            "SELECT item_count, items_version FROM collections WHERE backend_id = $1 AND id = $2",
+        )
+        .bind(collection.backend_id)
+        .bind(collection.id)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(store_error)?
+        .ok_or(StoreError::NotFound)?;
+        if query.criteria.root().is_none() && query.access.is_none() {
+            return Ok(u64::try_from(item_count).unwrap_or(0));
+        }
+        let key = CountCache::key(collection, query);
+        if let Some(total) = key
+            .as_deref()
+            .and_then(|key| self.item_totals.get(key, version))
+        {
+            return Ok(total);
+        }
+        let mut count = QueryBuilder::<Postgres>::new(format!(
+            "SELECT COUNT(*) FROM {} WHERE ",
+            items_table(collection.id)
+        ));
+        push_item_filter(&mut count, collection, query);
+        let total: i64 = count
+            .build_query_scalar()
+            .fetch_one(&self.pool)
+            .await
+            .map_err(missing_table_is_not_found)?;
+        let total = u64::try_from(total).unwrap_or(0);
+        if let Some(key) = key {
+            self.item_totals.put(key, version, total);
+        }
+        Ok(total)
     }
 }
 

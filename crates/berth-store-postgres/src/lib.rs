@@ -27,10 +27,11 @@ mod users;
 pub use transfer::PgTransferTarget;
 
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use berth_core::store::{Store, StoreResult};
+use berth_core::store::{CountCache, Store, StoreResult};
 use sqlx::Connection;
 use sqlx::postgres::{PgConnectOptions, PgConnection, PgPool, PgPoolOptions};
 
@@ -52,6 +53,7 @@ const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(30);
 pub struct PgStore {
     description: String,
     pool: PgPool,
+    item_totals: Arc<CountCache>,
 }
 
 impl PgStore {
@@ -103,7 +105,11 @@ impl PgStore {
                 target: description.clone(),
                 reason: error.to_string(),
             })?;
-        Ok(Self { description, pool })
+        Ok(Self {
+            description,
+            pool,
+            item_totals: Arc::default(),
+        })
     }
 
     pub fn pool(&self) -> &PgPool {
@@ -135,6 +141,10 @@ fn describe(options: &PgConnectOptions) -> String {
 impl Store for PgStore {
     fn describe(&self) -> String {
         self.description.clone()
+    }
+
+    fn is_shared(&self) -> bool {
+        true
     }
 
     async fn health(&self) -> StoreResult<()> {

@@ -6,14 +6,16 @@ use async_trait::async_trait;
 use berth_core::appdata::{Access, Collection, Item, Permission};
 use berth_core::monaql::SystemProperty;
 use berth_core::page::Page;
-use berth_core::store::{CollectionRepo, ItemQuery, ItemRepo, Right, StoreResult};
+use berth_core::store::{CollectionRepo, CountCache, ItemQuery, ItemRepo, Right, StoreResult};
 use berth_core::{StoreError, Timestamp};
-use serde_json::Value;
+use futures_util::future::BoxFuture;
+use serde_json::{Map, Value};
 use sqlx::{QueryBuilder, Sqlite, SqliteConnection};
 use uuid::Uuid;
 
 use crate::SqliteStore;
 use crate::error::{corrupt, store_error};
+use crate::group_commit::{ItemWrite, WriteJob};
 use crate::monaql::{ColumnMap, ColumnType, push_criteria};
 use crate::paging::{push_order_and_page, split_page};
 use crate::users::parse_object;
@@ -31,7 +33,7 @@ pub(crate) const ITEM_COLUMNS: ColumnMap = ColumnMap {
     },
 };
 
-fn items_table(collection_id: Uuid) -> String {
+pub(crate) fn items_table(collection_id: Uuid) -> String {
     format!("\"items_{}\"", collection_id.simple())
 }
 
@@ -320,6 +322,10 @@ impl ItemRow {
     }
 }
 
+fn document_text(data: &Map<String, Value>) -> StoreResult<String> {
+    serde_json::to_string(data).map_err(|error| StoreError::Internal(error.into()))
+}
+
 fn permission_text(permission: &Permission) -> String {
     berth_core::appdata::permission_to_json(permission).to_string()
 }
@@ -337,19 +343,19 @@ fn parse_permission(text: &str) -> StoreResult<Permission> {
         .collect()
 }
 
-/// Adds `delta` to the collection's item count; `NotFound` when the collection is gone. Called first
-/// in each write transaction, so the write lock is taken before anything is read.
-async fn adjust_item_count(
+/// Adds `delta` to the collection's item count; `NotFound` when the collection is gone.
+pub(crate) async fn adjust_item_count(
     connection: &mut SqliteConnection,
-    collection: &Collection,
+    backend_id: Uuid,
+    collection_id: Uuid,
     delta: i64,
 ) -> StoreResult<()> {
     let result = sqlx::query(
         "UPDATE collections SET item_count = item_count + $1 WHERE backend_id = $2 AND id = $3",
     )
     .bind(delta)
-    .bind(collection.backend_id.to_string())
-    .bind(collection.id.to_string())
+    .bind(backend_id.to_string())
+    .bind(collection_id.to_string())
     .execute(connection)
     .await
     .map_err(store_error)?;
@@ -359,34 +365,33 @@ async fn adjust_item_count(
     Ok(())
 }
 
+/// Lets the compiler see a closure as a [`WriteJob`] (its future borrows the connection it is given).
+fn write_job<F>(job: F) -> WriteJob
+where
+    F: for<'c> FnOnce(&'c mut SqliteConnection) -> BoxFuture<'c, StoreResult<()>> + Send + 'static,
+{
+    Box::new(job)
+}
+
 #[async_trait]
 impl ItemRepo for SqliteStore {
     async fn insert_item(&self, collection: &Collection, item: &Item) -> StoreResult<()> {
-        let mut tx = self
-            .writer
-            .begin_with("BEGIN IMMEDIATE")
+        let row = serde_json::json!([
+            item.id,
+            item.owner_user_oid,
+            item.owner_device_oid,
+            item.created_at.as_millis(),
+            item.updated_at.as_millis(),
+            permission_text(&item.permission),
+            document_text(&item.data)?,
+        ]);
+        self.item_writes
+            .write(ItemWrite::Insert {
+                backend_id: collection.backend_id,
+                collection_id: collection.id,
+                row,
+            })
             .await
-            .map_err(store_error)?;
-        adjust_item_count(&mut tx, collection, 1).await?;
-        let sql = format!(
-            "INSERT INTO {} (id, backend_id, owner_user_oid, owner_device_oid, created_at, updated_at, permission, data)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-            items_table(collection.id)
-        );
-        sqlx::query(sqlx::AssertSqlSafe(sql))
-            .bind(&item.id)
-            .bind(collection.backend_id.to_string())
-            .bind(&item.owner_user_oid)
-            .bind(&item.owner_device_oid)
-            .bind(item.created_at.as_millis())
-            .bind(item.updated_at.as_millis())
-            .bind(permission_text(&item.permission))
-            .bind(Value::Object(item.data.clone()).to_string())
-            .execute(&mut *tx)
-            .await
-            .map_err(store_error)?;
-        tx.commit().await.map_err(store_error)?;
-        Ok(())
     }
 
     async fn item(&self, collection: &Collection, id: &str) -> StoreResult<Option<Item>> {
@@ -409,22 +414,35 @@ impl ItemRepo for SqliteStore {
     }
 
     async fn update_item(&self, collection: &Collection, item: &Item) -> StoreResult<()> {
+        let collection = collection.clone();
+        let collection_id = collection.id;
         let sql = format!(
             "UPDATE {} SET data = $1, permission = $2, updated_at = $3 WHERE id = $4",
             items_table(collection.id)
         );
-        let result = sqlx::query(sqlx::AssertSqlSafe(sql))
-            .bind(Value::Object(item.data.clone()).to_string())
-            .bind(permission_text(&item.permission))
-            .bind(item.updated_at.as_millis())
-            .bind(&item.id)
-            .execute(&self.writer)
+        let data = document_text(&item.data)?;
+        let permission = permission_text(&item.permission);
+        let updated_at = item.updated_at.as_millis();
+        let id = item.id.clone();
+        let job = write_job(move |connection| {
+            Box::pin(async move {
+                let result = sqlx::query(sqlx::AssertSqlSafe(sql))
+                    .bind(data)
+                    .bind(permission)
+                    .bind(updated_at)
+                    .bind(id)
+                    .execute(&mut *connection)
+                    .await
+                    .map_err(missing_table_is_not_found)?;
+                if result.rows_affected() == 0 {
+                    return Err(StoreError::NotFound);
+                }
+                Ok(())
+            })
+        });
+        self.item_writes
+            .write(ItemWrite::Job(collection_id, job))
             .await
-            .map_err(missing_table_is_not_found)?;
-        if result.rows_affected() == 0 {
-            return Err(StoreError::NotFound);
-        }
-        Ok(())
     }
 
     async fn set_item_permissions(
@@ -432,63 +450,71 @@ impl ItemRepo for SqliteStore {
         collection: &Collection,
         updates: &[(String, Permission)],
     ) -> StoreResult<()> {
+        let collection = collection.clone();
+        let collection_id = collection.id;
         let sql = format!(
             "UPDATE {} SET permission = $1 WHERE id = $2",
             items_table(collection.id)
         );
-        let mut tx = self
-            .writer
-            .begin_with("BEGIN IMMEDIATE")
+        let updates: Vec<(String, String)> = updates
+            .iter()
+            .map(|(id, permission)| (id.clone(), permission_text(permission)))
+            .collect();
+        let job = write_job(move |connection| {
+            Box::pin(async move {
+                for (id, permission) in updates {
+                    let result = sqlx::query(sqlx::AssertSqlSafe(sql.clone()))
+                        .bind(permission)
+                        .bind(id)
+                        .execute(&mut *connection)
+                        .await
+                        .map_err(missing_table_is_not_found)?;
+                    if result.rows_affected() == 0 {
+                        return Err(StoreError::NotFound);
+                    }
+                }
+                Ok(())
+            })
+        });
+        self.item_writes
+            .write(ItemWrite::Job(collection_id, job))
             .await
-            .map_err(store_error)?;
-        for (id, permission) in updates {
-            let result = sqlx::query(sqlx::AssertSqlSafe(sql.clone()))
-                .bind(permission_text(permission))
-                .bind(id)
-                .execute(&mut *tx)
-                .await
-                .map_err(missing_table_is_not_found)?;
-            if result.rows_affected() == 0 {
-                tx.rollback().await.map_err(store_error)?;
-                return Err(StoreError::NotFound);
-            }
-        }
-        tx.commit().await.map_err(store_error)?;
-        Ok(())
     }
 
     async fn delete_items(&self, collection: &Collection, ids: &[String]) -> StoreResult<()> {
-        let mut unique: Vec<&String> = ids.iter().collect();
+        let collection = collection.clone();
+        let collection_id = collection.id;
+        let mut unique: Vec<String> = ids.to_vec();
         unique.sort();
         unique.dedup();
-        let count = i64::try_from(unique.len()).unwrap_or(i64::MAX);
-        let mut tx = self
-            .writer
-            .begin_with("BEGIN IMMEDIATE")
+        let job = write_job(move |connection| {
+            Box::pin(async move {
+                let count = i64::try_from(unique.len()).unwrap_or(i64::MAX);
+                adjust_item_count(connection, collection.backend_id, collection.id, -count).await?;
+                let mut delete = QueryBuilder::<Sqlite>::new(format!(
+                    "DELETE FROM {} WHERE id IN (",
+                    items_table(collection.id)
+                ));
+                let mut list = delete.separated(", ");
+                for id in &unique {
+                    list.push_bind(id.clone());
+                }
+                delete.push(")");
+                let deleted = delete
+                    .build()
+                    .execute(connection)
+                    .await
+                    .map_err(missing_table_is_not_found)?
+                    .rows_affected();
+                if deleted != unique.len() as u64 {
+                    return Err(StoreError::NotFound);
+                }
+                Ok(())
+            })
+        });
+        self.item_writes
+            .write(ItemWrite::Job(collection_id, job))
             .await
-            .map_err(store_error)?;
-        adjust_item_count(&mut tx, collection, -count).await?;
-        let mut delete = QueryBuilder::<Sqlite>::new(format!(
-            "DELETE FROM {} WHERE id IN (",
-            items_table(collection.id)
-        ));
-        let mut list = delete.separated(", ");
-        for id in &unique {
-            list.push_bind((*id).clone());
-        }
-        delete.push(")");
-        let deleted = delete
-            .build()
-            .execute(&mut *tx)
-            .await
-            .map_err(store_error)?
-            .rows_affected();
-        if deleted != unique.len() as u64 {
-            tx.rollback().await.map_err(store_error)?;
-            return Err(StoreError::NotFound);
-        }
-        tx.commit().await.map_err(store_error)?;
-        Ok(())
     }
 
     async fn list_items(
@@ -496,7 +522,6 @@ impl ItemRepo for SqliteStore {
         collection: &Collection,
         query: &ItemQuery,
     ) -> StoreResult<Page<Item>> {
-        let table = items_table(collection.id);
         let mut select = select_items("", collection, query);
         let rows = select
             .build_query_as::<ItemRow>()
@@ -504,29 +529,10 @@ impl ItemRepo for SqliteStore {
             .await
             .map_err(missing_table_is_not_found)?;
         let (rows, has_more) = split_page(rows, &query.page);
-        let total = if !query.page.with_total {
-            None
-        } else if query.criteria.root().is_none() && query.access.is_none() {
-            // Everything matches: the count kept with the collection answers without a scan.
-            let count: Option<i64> = sqlx::query_scalar(
-                "SELECT item_count FROM collections WHERE backend_id = $1 AND id = $2",
-            )
-            .bind(collection.backend_id.to_string())
-            .bind(collection.id.to_string())
-            .fetch_optional(&self.reader)
-            .await
-            .map_err(store_error)?;
-            Some(u64::try_from(count.ok_or(StoreError::NotFound)?).unwrap_or(0))
+        let total = if query.page.with_total {
+            Some(self.item_total(collection, query).await?)
         } else {
-            let mut count =
-                QueryBuilder::<Sqlite>::new(format!("SELECT COUNT(*) FROM {table} WHERE "));
-            push_item_filter(&mut count, query);
-            let total: i64 = count
-                .build_query_scalar()
-                .fetch_one(&self.reader)
-                .await
-                .map_err(missing_table_is_not_found)?;
-            Some(total as u64)
+            None
         };
         Ok(Page {
             items: rows
@@ -536,6 +542,48 @@ impl ItemRepo for SqliteStore {
             has_more,
             total,
         })
+    }
+}
+
+impl SqliteStore {
+    /// How many items match the query's filter, remembered until the collection's next item write:
+    /// the kept count when everything matches, else a count.
+    async fn item_total(&self, collection: &Collection, query: &ItemQuery) -> StoreResult<u64> {
+        let version = self.item_versions.current(collection.id);
+        let key = CountCache::key(collection, query);
+        if let Some(total) = key
+            .as_deref()
+            .and_then(|key| self.item_totals.get(key, version))
+        {
+            return Ok(total);
+        }
+        let total: i64 = if query.criteria.root().is_none() && query.access.is_none() {
+            sqlx::query_scalar(
+                "SELECT item_count FROM collections WHERE backend_id = $1 AND id = $2",
+            )
+            .bind(collection.backend_id.to_string())
+            .bind(collection.id.to_string())
+            .fetch_optional(&self.reader)
+            .await
+            .map_err(store_error)?
+            .ok_or(StoreError::NotFound)?
+        } else {
+            let mut count = QueryBuilder::<Sqlite>::new(format!(
+                "SELECT COUNT(*) FROM {} WHERE ",
+                items_table(collection.id)
+            ));
+            push_item_filter(&mut count, query);
+            count
+                .build_query_scalar()
+                .fetch_one(&self.reader)
+                .await
+                .map_err(missing_table_is_not_found)?
+        };
+        let total = u64::try_from(total).unwrap_or(0);
+        if let Some(key) = key {
+            self.item_totals.put(key, version, total);
+        }
+        Ok(total)
     }
 }
 
@@ -586,7 +634,7 @@ fn push_item_filter(builder: &mut QueryBuilder<Sqlite>, query: &ItemQuery) {
 }
 
 /// A collection dropped while a request was using it shows as a missing table.
-fn missing_table_is_not_found(error: sqlx::Error) -> StoreError {
+pub(crate) fn missing_table_is_not_found(error: sqlx::Error) -> StoreError {
     match &error {
         sqlx::Error::Database(db) if db.message().contains("no such table") => StoreError::NotFound,
         _ => store_error(error),

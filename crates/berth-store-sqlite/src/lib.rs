@@ -1,13 +1,16 @@
 //! Berth's embedded store: one SQLite database file in WAL mode.
 //!
 //! Writes go through a pool of exactly one connection, so writers queue in-process instead of
-//! fighting over SQLite's file lock; reads use a separate pool and run concurrently under WAL.
+//! fighting over SQLite's file lock (item writes are further committed in groups, see
+//! `group_commit`); reads use a separate pool and run concurrently under WAL.
 
 mod analytics;
 mod appauth;
 mod backends;
+mod checkpoint;
 mod collections;
 mod error;
+mod group_commit;
 mod keys;
 pub mod monaql;
 mod oracle_storage;
@@ -22,15 +25,17 @@ pub use transfer::SqliteTransferSource;
 
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use berth_core::store::{Store, StoreResult};
+use berth_core::store::{CountCache, Store, StoreResult};
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
 
 pub use error::OpenError;
+use group_commit::{GroupCommitter, ItemVersions};
 
 /// File name of the database inside the data directory.
 pub const DATABASE_FILE: &str = "berth.db";
@@ -42,6 +47,12 @@ pub struct SqliteStore {
     path: PathBuf,
     writer: SqlitePool,
     reader: SqlitePool,
+    /// Item writes, committed in groups on the writer connection.
+    item_writes: GroupCommitter,
+    item_totals: Arc<CountCache>,
+    item_versions: Arc<ItemVersions>,
+    /// The connection that checkpoints the WAL in the background.
+    checkpointer: SqlitePool,
 }
 
 impl SqliteStore {
@@ -60,22 +71,44 @@ impl SqliteStore {
             // last commits. See docs/compat.md ("Durability").
             .synchronous(SqliteSynchronous::Normal)
             .foreign_keys(true)
-            .busy_timeout(Duration::from_secs(10));
+            .busy_timeout(Duration::from_secs(10))
+            // Statement journals (a multi-row write inside a savepoint needs one) and temporary
+            // b-trees stay in memory instead of a file created and unlinked per statement.
+            .pragma("temp_store", "memory")
+            // 16 MiB of page cache per connection (SQLite's default is 2 MiB).
+            .pragma("cache_size", "-16384");
+        // A local file cannot hang up: pinging it before every query (sqlx's default) would only
+        // double the round trips to each connection's worker thread.
         let writer = SqlitePoolOptions::new()
+            .test_before_acquire(false)
             .max_connections(1)
             .acquire_timeout(Duration::from_secs(30))
-            .connect_with(options.clone())
+            // Commits never copy the WAL back into the database (with its fsyncs) themselves:
+            // `checkpoint::run` does that beside them.
+            .connect_with(options.clone().pragma("wal_autocheckpoint", "0"))
             .await?;
         MIGRATOR.run(&writer).await?;
+        let checkpointer = SqlitePoolOptions::new()
+            .test_before_acquire(false)
+            .max_connections(1)
+            .connect_with(options.clone())
+            .await?;
+        tokio::spawn(checkpoint::run(checkpointer.clone()));
         let reader = SqlitePoolOptions::new()
+            .test_before_acquire(false)
             .max_connections(8)
             .acquire_timeout(Duration::from_secs(30))
             .connect_with(options.read_only(true))
             .await?;
+        let item_versions = Arc::new(ItemVersions::default());
         Ok(Self {
             path,
+            item_writes: GroupCommitter::start(writer.clone(), item_versions.clone()),
+            item_totals: Arc::default(),
+            item_versions,
             writer,
             reader,
+            checkpointer,
         })
     }
 
@@ -85,6 +118,7 @@ impl SqliteStore {
 
     pub async fn close(&self) {
         self.reader.close().await;
+        self.checkpointer.close().await;
         self.writer.close().await;
     }
 }

@@ -6,7 +6,7 @@ use async_trait::async_trait;
 use berth_core::StoreError;
 use berth_core::Timestamp;
 use berth_core::monaql::Scope;
-use berth_core::page::SortDirection;
+use berth_core::page::{Page, PageRequest, SortDirection};
 use berth_core::push::{
     ApnsGateway, ClaimedDelivery, DeliveryResult, NewNotification, Notification, NotificationOrder,
     NotificationQuery, NotificationState, NotificationTarget, PushPlatform, PushProvider,
@@ -20,6 +20,7 @@ use uuid::Uuid;
 use crate::SqliteStore;
 use crate::error::{corrupt, store_error};
 use crate::monaql::push_criteria;
+use crate::paging::{escape_like, split_page};
 use crate::users::USER_COLUMNS;
 
 const REGISTRATION_SELECT: &str = "SELECT seq, backend_id, id, provider, platform, token, device_id, user_id, build_type, gateway, app_id, app_version, invalid, created_at, updated_at FROM push_registrations";
@@ -148,6 +149,62 @@ impl PushRepo for SqliteStore {
                 .await
                 .map_err(store_error)?;
         Ok(done.rows_affected())
+    }
+
+    async fn list_push_registrations(
+        &self,
+        backend_id: Uuid,
+        search: Option<&str>,
+        page: &PageRequest,
+    ) -> StoreResult<Page<PushRegistration>> {
+        let filter = |builder: &mut QueryBuilder<Sqlite>| {
+            builder.push(" WHERE backend_id = ");
+            builder.push_bind(backend_id.to_string());
+            if let Some(search) = search.filter(|text| !text.is_empty()) {
+                let pattern = format!("%{}%", escape_like(search));
+                for (position, column) in ["device_id", "user_id", "token"].into_iter().enumerate()
+                {
+                    builder.push(if position == 0 { " AND (" } else { " OR " });
+                    builder.push(column);
+                    builder.push(" LIKE ");
+                    builder.push_bind(pattern.clone());
+                    builder.push(" ESCAPE '\\'");
+                }
+                builder.push(")");
+            }
+        };
+        let mut select = QueryBuilder::<Sqlite>::new(REGISTRATION_SELECT);
+        filter(&mut select);
+        select.push(" ORDER BY seq DESC LIMIT ");
+        select.push_bind(i64::from(page.limit) + 1);
+        select.push(" OFFSET ");
+        select.push_bind(i64::try_from(page.offset).unwrap_or(i64::MAX));
+        let rows = select
+            .build()
+            .fetch_all(&self.reader)
+            .await
+            .map_err(store_error)?;
+        let (rows, has_more) = split_page(rows, page);
+        let total = if page.with_total {
+            let mut count = QueryBuilder::<Sqlite>::new("SELECT COUNT(*) FROM push_registrations");
+            filter(&mut count);
+            let total: i64 = count
+                .build_query_scalar()
+                .fetch_one(&self.reader)
+                .await
+                .map_err(store_error)?;
+            Some(u64::try_from(total).unwrap_or(0))
+        } else {
+            None
+        };
+        Ok(Page {
+            items: rows
+                .iter()
+                .map(registration_from_row)
+                .collect::<StoreResult<_>>()?,
+            has_more,
+            total,
+        })
     }
 
     async fn push_registration(

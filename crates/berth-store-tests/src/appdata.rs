@@ -637,3 +637,162 @@ pub async fn purging_a_backend_removes_its_app_data(store: Arc<dyn Store>) {
         1
     );
 }
+
+/// The total of a filtered list, asked again after each kind of item write, is always exact: stores
+/// may remember totals, but only until the next write to the collection.
+pub async fn filtered_totals_follow_every_item_write(store: Arc<dyn Store>) {
+    use berth_core::monaql::{Scope, parse};
+    use berth_core::store::{Principal, Right};
+
+    let backend = stored_backend(&store, "Totals").await;
+    let collection = sample_collection(backend.id, "Scores", &["score"]);
+    store.create_collection(&collection).await.expect("create");
+    let above_four = |access: Option<(Principal, Right)>| ItemQuery {
+        criteria: parse("score > ?", &[json!(4)], Scope::Item).expect("criteria"),
+        sort: vec![],
+        page: page(1, 0),
+        access,
+    };
+    let total = |access: Option<(Principal, Right)>| {
+        let store = store.clone();
+        let collection = collection.clone();
+        let query = above_four(access);
+        async move {
+            store
+                .list_items(&collection, &query)
+                .await
+                .expect("list")
+                .total
+                .expect("total")
+        }
+    };
+    let stranger = Some((
+        Principal {
+            user_oid: Some("u-stranger".to_owned()),
+            device_id: "d-stranger".to_owned(),
+        },
+        Right::Read,
+    ));
+
+    let items: Vec<Item> = [1, 5, 9]
+        .into_iter()
+        .map(|score| sample_item(json!({ "score": score })))
+        .collect();
+    for item in &items {
+        store.insert_item(&collection, item).await.expect("insert");
+    }
+    assert_eq!(total(None).await, 2);
+    assert_eq!(total(None).await, 2, "asked twice");
+    assert_eq!(total(stranger.clone()).await, 2, "public may read");
+
+    let seven = sample_item(json!({ "score": 7 }));
+    store
+        .insert_item(&collection, &seven)
+        .await
+        .expect("insert");
+    assert_eq!(total(None).await, 3, "after an insert");
+
+    let mut lowered = items[1].clone();
+    lowered.data.insert("score".to_owned(), json!(2));
+    store
+        .update_item(&collection, &lowered)
+        .await
+        .expect("update");
+    assert_eq!(total(None).await, 2, "after an update");
+
+    assert_eq!(total(stranger.clone()).await, 2);
+    store
+        .set_item_permissions(&collection, &[(seven.id.clone(), Permission::new())])
+        .await
+        .expect("permission");
+    assert_eq!(
+        total(stranger.clone()).await,
+        1,
+        "after a permission change"
+    );
+    assert_eq!(total(None).await, 2, "the administrator still sees it");
+
+    store
+        .delete_items(&collection, std::slice::from_ref(&items[2].id))
+        .await
+        .expect("delete");
+    assert_eq!(total(None).await, 1, "after a delete");
+    let everything = ItemQuery {
+        criteria: Criteria::match_all(),
+        sort: vec![],
+        page: page(1, 0),
+        access: None,
+    };
+    let listed = store
+        .list_items(&collection, &everything)
+        .await
+        .expect("list");
+    assert_eq!(listed.total, Some(3));
+}
+
+/// Many inserts at once (as concurrent requests make them) each succeed or fail on their own: a
+/// duplicate id fails alone, inserts into a dropped collection fail with `NotFound`, and the kept
+/// count equals the rows.
+pub async fn concurrent_inserts_succeed_or_fail_each_on_their_own(store: Arc<dyn Store>) {
+    let backend = stored_backend(&store, "Concurrent").await;
+    let kept = sample_collection(backend.id, "Kept", &["score"]);
+    let dropped = sample_collection(backend.id, "Dropped", &[]);
+    store.create_collection(&kept).await.expect("create");
+    store.create_collection(&dropped).await.expect("create");
+    let existing = sample_item(json!({ "score": 0 }));
+    store.insert_item(&kept, &existing).await.expect("insert");
+    store
+        .drop_collection(backend.id, "Dropped")
+        .await
+        .expect("drop");
+
+    let mut writes = Vec::new();
+    for n in 0..40 {
+        let store = store.clone();
+        let (collection, item, expect) = match n % 10 {
+            // The same id as an item already stored.
+            3 => (kept.clone(), existing.clone(), "exists"),
+            7 => (
+                dropped.clone(),
+                sample_item(json!({ "score": n })),
+                "not found",
+            ),
+            _ => (kept.clone(), sample_item(json!({ "score": n })), "ok"),
+        };
+        writes.push(tokio::spawn(async move {
+            let result = store.insert_item(&collection, &item).await;
+            (expect, item.id, result)
+        }));
+    }
+    let mut inserted = 0;
+    for write in writes {
+        let (expect, id, result) = write.await.expect("task");
+        match (expect, &result) {
+            ("ok", Ok(())) => {
+                inserted += 1;
+                assert!(
+                    store.item(&kept, &id).await.expect("read").is_some(),
+                    "an answered insert is stored"
+                );
+            }
+            ("exists", Err(StoreError::AlreadyExists(_))) => {}
+            ("not found", Err(StoreError::NotFound)) => {}
+            _ => panic!("{expect}: {result:?}"),
+        }
+    }
+    let everything = ItemQuery {
+        criteria: Criteria::match_all(),
+        sort: vec![],
+        page: page(100, 0),
+        access: None,
+    };
+    let listed = store.list_items(&kept, &everything).await.expect("list");
+    assert_eq!(listed.items.len(), inserted + 1);
+    assert_eq!(listed.total, Some(inserted as u64 + 1));
+    let stored = store
+        .collection(backend.id, "Kept")
+        .await
+        .expect("read")
+        .expect("present");
+    assert_eq!(stored.item_count, inserted as u64 + 1);
+}

@@ -53,6 +53,8 @@ macro_rules! conformance_tests {
             items_round_trip_and_count,
             item_numbers_round_trip,
             items_are_listed_sorted_and_paged,
+            filtered_totals_follow_every_item_write,
+            concurrent_inserts_succeed_or_fail_each_on_their_own,
             purging_a_backend_removes_its_app_data,
             app_settings_are_kept_per_backend,
             sessions_expire_and_end,

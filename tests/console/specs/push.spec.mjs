@@ -65,4 +65,38 @@ describe("Berth console: push", () => {
     assert.equal(received[0].data.push_project_id, project);
     assert.deepEqual(problems, []);
   });
+
+  test("lists the registered devices and finds one by its id", async () => {
+    const project = (await page.locator("dt:has-text('Push project id') + dd").textContent()).trim();
+    const registered = await fetch(`${BASE}/v1/push/register/${encodeURIComponent(project)}`, {
+      method: "POST",
+      headers: { "Content-Type": "application/x-www-form-urlencoded" },
+      body: new URLSearchParams({
+        platform: "android",
+        deviceId: "e2e-device-2",
+        registrationId: "fcm-token-e2e-2",
+        buildType: "debug",
+      }),
+    });
+    assert.equal(registered.status, 200, await registered.text());
+
+    await page.click("nav.tabs a:has-text('Devices')");
+    await page.waitForSelector("#device-search");
+    await page.waitForSelector("td:has-text('e2e-device-2')");
+    assert.match(await page.textContent(".pager .count"), /^2 devices/);
+    const rows = page.locator("table tbody tr");
+    assert.equal(await rows.count(), 2);
+    // The latest registration comes first.
+    assert.match(await rows.nth(0).textContent(), /e2e-device-2/);
+    await screenshot(page, "devices");
+
+    await page.fill("#device-search input[name=q]", "device-1");
+    await page.click("#device-search button[type=submit]");
+    await page.waitForFunction(() => document.querySelectorAll("table tbody tr").length === 1);
+    const row = await rows.nth(0).textContent();
+    assert.match(row, /e2e-device-1/);
+    assert.match(row, /android \(fcm, release\)/);
+    assert.match(row, /active/);
+    assert.deepEqual(problems, []);
+  });
 });

@@ -230,7 +230,9 @@ impl Berth {
                     backend.name, backend.version
                 )));
             }
-            match self.store.delete_backend(id, backend.revision).await {
+            let deleted = self.store.delete_backend(id, backend.revision).await;
+            self.cache.forget_backend(id);
+            match deleted {
                 Ok(()) => return Ok(backend),
                 Err(StoreError::VersionConflict) if !precondition.is_specific() => continue,
                 Err(StoreError::VersionConflict) => return Err(self.precondition_failed(id).await),
@@ -313,7 +315,9 @@ impl Berth {
             next.revision = current.revision + 1;
             next.modified_on = Timestamp::now().max(current.modified_on);
             next.modified_by = actor.to_owned();
-            match self.store.replace_backend(&next, current.revision).await {
+            let replaced = self.store.replace_backend(&next, current.revision).await;
+            self.cache.forget_backend(id);
+            match replaced {
                 Ok(()) => return Ok(next),
                 Err(StoreError::VersionConflict) if !precondition.is_specific() => continue,
                 Err(StoreError::VersionConflict) => return Err(self.precondition_failed(id).await),

@@ -106,8 +106,29 @@ impl Berth {
         Ok(collection)
     }
 
-    /// The named collection; `field` is the request member that named it, for the error.
+    /// The named collection; `field` is the request member that named it, for the error. Held in
+    /// the metadata cache, so its `item_count` may be a moment old; item operations use only its
+    /// identity and settings.
     pub async fn collection(
+        &self,
+        backend_id: Uuid,
+        name: &str,
+        field: &'static str,
+    ) -> Result<Collection> {
+        let cache_key = (backend_id, name.to_owned());
+        if let Some(collection) = self.cache.collections.get(&cache_key) {
+            return Ok(collection);
+        }
+        let start = self.cache.read_start();
+        let collection = self.stored_collection(backend_id, name, field).await?;
+        if self.cache.is_current(start) {
+            self.cache.collections.put(cache_key, collection.clone());
+        }
+        Ok(collection)
+    }
+
+    /// The named collection as stored now (for read-modify-write).
+    async fn stored_collection(
         &self,
         backend_id: Uuid,
         name: &str,
@@ -129,7 +150,7 @@ impl Berth {
         name: &str,
         config: CollectionConfig,
     ) -> Result<Collection> {
-        let mut collection = self.collection(backend_id, name, "_id").await?;
+        let mut collection = self.stored_collection(backend_id, name, "_id").await?;
         if let Some(mut indexed) = config.indexed_properties {
             indexed.dedup();
             let mut problems = Problems::new();
@@ -144,24 +165,22 @@ impl Berth {
             collection.default_public_permission = permission;
         }
         collection.updated_at = Timestamp::now().max(collection.updated_at);
-        self.store
-            .update_collection(&collection)
-            .await
-            .map_err(|e| match e {
-                StoreError::NotFound => collection_not_found("_id"),
-                other => other.into(),
-            })?;
+        let updated = self.store.update_collection(&collection).await;
+        self.cache.forget_backend(backend_id);
+        updated.map_err(|e| match e {
+            StoreError::NotFound => collection_not_found("_id"),
+            other => other.into(),
+        })?;
         Ok(collection)
     }
 
     pub async fn drop_collection(&self, backend_id: Uuid, name: &str) -> Result<()> {
-        self.store
-            .drop_collection(backend_id, name)
-            .await
-            .map_err(|e| match e {
-                StoreError::NotFound => collection_not_found("_id"),
-                other => other.into(),
-            })
+        let dropped = self.store.drop_collection(backend_id, name).await;
+        self.cache.forget_backend(backend_id);
+        dropped.map_err(|e| match e {
+            StoreError::NotFound => collection_not_found("_id"),
+            other => other.into(),
+        })
     }
 
     /// Property names in use among the collection's newest items, sorted.

@@ -85,24 +85,39 @@ impl Berth {
         backend_id: Uuid,
         presented: &str,
     ) -> Result<Option<(Backend, ManagementKey)>> {
+        let open = |backend: Backend, key| {
+            (!backend.in_trash && !backend.inactive).then_some((backend, key))
+        };
+        let cache_key = (backend_id, hash_secret(presented));
+        if let (Some(key), Some(backend)) = (
+            self.cache.management_keys.get(&cache_key),
+            self.cache.backends.get(&backend_id),
+        ) {
+            return Ok(open(backend, key));
+        }
+        let start = self.cache.read_start();
         let Some(key) = self
             .store
-            .management_key_by_hash(backend_id, &hash_secret(presented))
+            .management_key_by_hash(backend_id, &cache_key.1)
             .await?
         else {
             return Ok(None);
         };
-        Ok(self
-            .store
-            .backend(backend_id)
-            .await?
-            .filter(|backend| !backend.in_trash && !backend.inactive)
-            .map(|backend| (backend, key)))
+        let Some(backend) = self.store.backend(backend_id).await? else {
+            return Ok(None);
+        };
+        if self.cache.is_current(start) {
+            self.cache.backends.put(backend_id, backend.clone());
+            self.cache.management_keys.put(cache_key, key.clone());
+        }
+        Ok(open(backend, key))
     }
 
     pub async fn revoke_management_key(&self, backend_id: Uuid, key_id: Uuid) -> Result<()> {
         self.backend(backend_id).await?;
-        match self.store.delete_management_key(backend_id, key_id).await {
+        let deleted = self.store.delete_management_key(backend_id, key_id).await;
+        self.cache.forget_backend(backend_id);
+        match deleted {
             Ok(()) => Ok(()),
             Err(StoreError::NotFound) => Err(Error::not_found(
                 "keyId",

@@ -8,6 +8,7 @@ mod backends;
 mod collections;
 mod key_failures;
 mod keys;
+mod metadata_cache;
 mod oracle;
 mod push;
 mod roles;
@@ -22,6 +23,7 @@ pub use app::{LoggedIn, MailTransport, check_device_id, item_grants};
 pub use backends::{BackendCounts, CreatedBackend};
 pub use collections::{CollectionConfig, ItemOwner, MAX_INDEXED_PROPERTIES};
 pub use keys::CreatedManagementKey;
+pub use metadata_cache::FRESH_FOR as METADATA_FRESH_FOR;
 pub use oracle::{ACCESS_TOKEN_SECONDS, Grant, OAuthError, PlatformCaller, decode_basic};
 pub use push::{DeviceRegistration, PushConfigChange, PushConfigView};
 pub use roles::ROLE_NAME_MAX;
@@ -42,15 +44,18 @@ pub struct Berth {
     /// Largest Oracle storage object, in bytes.
     object_size_limit: u64,
     secret_key: Option<crate::sealed::SecretKey>,
+    cache: Arc<metadata_cache::MetadataCache>,
 }
 
 impl Berth {
     pub fn new(store: Arc<dyn Store>) -> Self {
+        let cache = metadata_cache::MetadataCache::new(!store.is_shared());
         Self {
             store,
             mail: None,
             object_size_limit: DEFAULT_OBJECT_SIZE_LIMIT,
             secret_key: None,
+            cache: Arc::new(cache),
         }
     }
 

@@ -280,6 +280,20 @@ impl Berth {
             .await?)
     }
 
+    /// One page of the backend's device registrations, the latest first (the console's device list).
+    pub async fn push_registrations(
+        &self,
+        backend_id: Uuid,
+        search: Option<&str>,
+        page: &crate::page::PageRequest,
+    ) -> Result<crate::page::Page<PushRegistration>> {
+        self.backend(backend_id).await?;
+        Ok(self
+            .store
+            .list_push_registrations(backend_id, search, page)
+            .await?)
+    }
+
     /// Accepts a send: checked, then stored as one row (the outbox entry) that workers expand.
     pub async fn send_push(&self, notification: NewNotification) -> Result<Notification> {
         let mut problems = Problems::new();

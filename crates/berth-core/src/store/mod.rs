@@ -17,6 +17,9 @@ use crate::timestamp::Timestamp;
 
 pub mod transfer;
 
+mod count_cache;
+pub use count_cache::CountCache;
+
 pub type StoreResult<T> = Result<T, StoreError>;
 
 mod oracle_storage;
@@ -337,6 +340,13 @@ pub trait Store:
     /// For logs: which database, where (never with a password).
     fn describe(&self) -> String;
 
+    /// Whether other server processes may change this store while this one runs (several nodes on
+    /// one database). Backends, keys and collections are then read on every request, so a change
+    /// made on one node holds on every node at once; otherwise they are cached for a moment.
+    fn is_shared(&self) -> bool {
+        false
+    }
+
     async fn health(&self) -> StoreResult<()>;
 }
 
@@ -412,6 +422,15 @@ pub trait PushRepo: Send + Sync {
 
     /// Removes every token of a Monaca device id; how many there were.
     async fn deregister_push_device(&self, backend_id: Uuid, device_id: &str) -> StoreResult<u64>;
+
+    /// One page of the backend's registrations, the latest registered first. `search` keeps those
+    /// whose device id, user id or token contains it (literally, ignoring ASCII case).
+    async fn list_push_registrations(
+        &self,
+        backend_id: Uuid,
+        search: Option<&str>,
+        page: &PageRequest,
+    ) -> StoreResult<Page<crate::push::PushRegistration>>;
 
     async fn push_registration(
         &self,

@@ -80,6 +80,7 @@ pub fn router(state: AppState, traffic: Traffic) -> Router<AppState> {
         )
         .route("/console/api/backends/{id}/counts", get(backend_counts))
         .route("/console/api/backends/{id}/notifications", get(push::list))
+        .route("/console/api/backends/{id}/devices", get(push::devices))
         .route_layer(middleware::from_fn_with_state(state, require_admin));
     Router::new()
         .merge(api)

@@ -1,11 +1,12 @@
-//! The console's view of a backend's push notifications: the latest sends with their delivery
-//! counts, whatever sent them (Monaca `Push.send`, the Oracle API, scripts). Admin token.
+//! The console's view of a backend's push: the latest sends with their delivery counts, whatever
+//! sent them (Monaca `Push.send`, the Oracle API, scripts), and the devices registered for push.
+//! Admin token.
 
 use axum::Json;
 use axum::extract::{RawQuery, State};
 use berth_core::Timestamp;
-use berth_core::page::SortDirection;
-use berth_core::push::{Notification, NotificationOrder, NotificationQuery};
+use berth_core::page::{PageRequest, SortDirection};
+use berth_core::push::{Notification, NotificationOrder, NotificationQuery, PushRegistration};
 use serde::Serialize;
 
 use crate::http::AppState;
@@ -91,11 +92,96 @@ pub async fn list(
     }))
 }
 
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DevicesBody {
+    items: Vec<DeviceSummary>,
+    has_more: bool,
+    total: u64,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct DeviceSummary {
+    id: String,
+    /// `apns` or `fcm`.
+    provider: &'static str,
+    platform: &'static str,
+    token: String,
+    device_id: Option<String>,
+    user_id: Option<String>,
+    build_type: Option<String>,
+    gateway: Option<&'static str>,
+    app_id: Option<String>,
+    app_version: Option<String>,
+    /// The provider said the token is dead; it is skipped until registered again.
+    invalid: bool,
+    registered_on: String,
+    updated_on: String,
+}
+
+fn device_summary(registration: PushRegistration) -> DeviceSummary {
+    DeviceSummary {
+        id: registration.id.to_string(),
+        provider: registration.provider.as_str(),
+        platform: registration.platform.as_str(),
+        token: registration.token,
+        device_id: registration.device_id,
+        user_id: registration.user_id,
+        build_type: registration.build_type,
+        gateway: registration.gateway.map(|gateway| gateway.as_str()),
+        app_id: registration.app_id,
+        app_version: registration.app_version,
+        invalid: registration.invalid,
+        registered_on: registration.created_at.to_iso(),
+        updated_on: registration.updated_at.to_iso(),
+    }
+}
+
+/// `GET /console/api/backends/{id}/devices?limit=&offset=&q=`: the devices registered for push,
+/// the latest first; `q` keeps those whose device id, user id or token contains it.
+pub async fn devices(
+    State(state): State<AppState>,
+    OraclePath(id): OraclePath<String>,
+    RawQuery(raw): RawQuery,
+) -> Result<Json<DevicesBody>, OracleError> {
+    let id = parse_id(&id, "mobile backend")?;
+    let raw = raw.unwrap_or_default();
+    let offset = match query_value(&raw, "offset") {
+        None => 0,
+        Some(text) => text.parse::<u64>().map_err(|_| {
+            OracleError::from(berth_core::Error::invalid(
+                "offset",
+                "offset must be a whole number, 0 or more.",
+            ))
+        })?,
+    };
+    let page = PageRequest {
+        limit: limit(Some(&raw))?,
+        offset,
+        with_total: true,
+    };
+    let search = query_value(&raw, "q");
+    let found = state
+        .berth
+        .push_registrations(id, search.as_deref(), &page)
+        .await?;
+    Ok(Json(DevicesBody {
+        total: found.total.unwrap_or(0),
+        has_more: found.has_more,
+        items: found.items.into_iter().map(device_summary).collect(),
+    }))
+}
+
+/// The decoded value of `name` in a query string, if given.
+fn query_value(query: &str, name: &str) -> Option<String> {
+    form_urlencoded::parse(query.as_bytes())
+        .find(|(key, _)| key == name)
+        .map(|(_, value)| value.into_owned())
+}
+
 fn limit(query: Option<&str>) -> Result<u32, OracleError> {
-    let given = query
-        .unwrap_or("")
-        .split('&')
-        .find_map(|pair| pair.strip_prefix("limit="));
+    let given = query_value(query.unwrap_or(""), "limit");
     match given {
         None => Ok(DEFAULT_LIMIT),
         Some(text) => text

@@ -22,15 +22,60 @@ function unavailable(page, what) {
 }
 
 export async function devices(page, context) {
-  const { available, config } = await pushConfig(context.backend.id);
+  const id = context.backend.id;
+  const { available, config } = await pushConfig(id);
   if (!available) return unavailable(page, "Devices");
-  page.append(card(
-    "Devices",
-    h("p", {}, "Apps register their devices for push at ",
-      code(`${location.origin}/v1/push/register/${config?.pushProjectId ?? "<push project id>"}`),
-      " (the Monaca runtime does it by itself once the app's push project id is set)."),
-    config ? null : h("p.hint", {}, "Configure a push provider on the Push tab first: it issues the push project id."),
-  ));
+  const state = { page: 1, perPage: 25 };
+  const rows = h("div");
+  const pager = h("div.pager");
+  const search = h(
+    "form#device-search.inline",
+    { onsubmit: guarded(async () => { state.page = 1; await load(); }) },
+    h("label.grow", {}, "Device id, user id or token contains", h("input", { name: "q", type: "search" })),
+    h("button", { type: "submit" }, "Search"),
+  );
+
+  async function load() {
+    const query = new URLSearchParams({
+      limit: state.perPage,
+      offset: (state.page - 1) * state.perPage,
+      q: search.elements.q.value.trim(),
+    });
+    const result = await consoleApi(`/backends/${id}/devices?${query}`);
+    rows.replaceChildren(table(
+      ["Device id", "User", "Platform", "Token", "App", "Registered", "Updated", "State"],
+      result.items.map((device) => [
+        device.deviceId ? code(device.deviceId) : "—",
+        device.userId ? code(device.userId) : "—",
+        `${device.platform} (${device.provider}${device.gateway ? `, ${device.gateway}` : ""}${device.buildType ? `, ${device.buildType}` : ""})`,
+        h("code.token", { title: device.token }, device.token.length > 24 ? `${device.token.slice(0, 24)}…` : device.token),
+        device.appId ? `${device.appId} ${device.appVersion ?? ""}` : "—",
+        formatTime(device.registeredOn),
+        formatTime(device.updatedOn),
+        device.invalid ? h("span.badge.danger", { title: "The provider said this token is dead; sends skip it until the app registers again." }, "invalid") : h("span.badge.ok", {}, "active"),
+      ]),
+      "No device has registered for push yet.",
+    ));
+    const pages = Math.max(1, Math.ceil(result.total / state.perPage));
+    pager.replaceChildren(
+      h("span.count", {}, `${result.total} device${result.total === 1 ? "" : "s"}, page ${state.page} of ${pages}`),
+      h("button.small.secondary", { type: "button", disabled: state.page <= 1, onclick: guarded(async () => { state.page -= 1; await load(); }) }, "‹ Previous"),
+      h("button.small.secondary", { type: "button", disabled: !result.hasMore, onclick: guarded(async () => { state.page += 1; await load(); }) }, "Next ›"),
+    );
+  }
+
+  page.append(
+    card("Devices", search, pager, rows),
+    card(
+      "Registering",
+      h("p", {}, "Apps register their devices for push at ",
+        code(`${location.origin}/v1/push/register/${config?.pushProjectId ?? "<push project id>"}`),
+        " (the Monaca runtime does it by itself once the app's push project id is set), or through the Oracle API at ",
+        code("/mobile/platform/devices/register"), "."),
+      config ? null : h("p.hint", {}, "Configure a push provider on the Push tab first: it issues the push project id."),
+    ),
+  );
+  await load();
 }
 
 export async function compose(page, context) {
