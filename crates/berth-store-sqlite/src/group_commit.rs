@@ -19,6 +19,7 @@ use berth_core::StoreError;
 use berth_core::store::StoreResult;
 use futures_util::future::BoxFuture;
 use serde_json::Value;
+use sqlx::sqlite::SqliteQueryResult;
 use sqlx::{SqliteConnection, SqlitePool};
 use tokio::sync::{mpsc, oneshot};
 use uuid::Uuid;
@@ -115,6 +116,18 @@ async fn commit_group(
     writes: Vec<ItemWrite>,
 ) -> Vec<StoreResult<()>> {
     let count = writes.len();
+    let alone = rows_of_one_collection(&writes);
+    if let Some(outcome) = match alone {
+        Some(group) => insert_alone(writer, group).await,
+        None => None,
+    } {
+        if let Some(collection_id) = outcome.touched {
+            versions.bump(collection_id);
+        }
+        return (0..count)
+            .map(|_| outcome.result.as_ref().map_err(copy_of).copied())
+            .collect();
+    }
     let mut results: Vec<Option<StoreResult<()>>> = (0..count).map(|_| None).collect();
     let transaction = async {
         let mut tx = writer
@@ -193,10 +206,130 @@ async fn insert_group(
     Ok(outcomes)
 }
 
-/// Inserts the rows and counts them in the collection row, in one round trip to the connection's
-/// worker (two statements sharing the numbered parameters), all or nothing without a savepoint. The
-/// inner `Err` is the items' own failure (the collection is gone), with nothing changed; the outer
-/// one fails the whole group, as the transaction's state is then unknown.
+/// What a group of new items of one collection came to when written in one round trip.
+struct AloneOutcome {
+    /// The collection whose items changed, if any did.
+    touched: Option<Uuid>,
+    result: StoreResult<()>,
+}
+
+/// The common group, nothing but new items of one collection, written in two round trips to the
+/// connection's worker: BEGIN, then the insert, the count ([`insert_and_count`]) and COMMIT. `None`
+/// when that failed and was rolled back (the general path then finds out which write failed).
+async fn insert_alone(
+    writer: &SqlitePool,
+    (backend_id, collection_id, rows, count): (Uuid, Uuid, String, u64),
+) -> Option<AloneOutcome> {
+    let mut connection = writer.acquire().await.ok()?;
+    sqlx::query("BEGIN IMMEDIATE")
+        .execute(&mut *connection)
+        .await
+        .ok()?;
+    let written = insert_and_count(
+        &mut connection,
+        "; COMMIT",
+        (backend_id, collection_id, rows, count),
+    )
+    .await;
+    // sqlx adds up SQLite's change count after each statement; after COMMIT that count still says
+    // what the UPDATE changed. So: n items + 1 + 1, or nothing at all (the guard found no collection).
+    match written {
+        Ok(done) if done.rows_affected() == count + 2 => Some(AloneOutcome {
+            touched: Some(collection_id),
+            result: Ok(()),
+        }),
+        Ok(done) if done.rows_affected() == 0 => Some(AloneOutcome {
+            touched: None,
+            result: Err(StoreError::NotFound),
+        }),
+        Ok(done) => {
+            // Committed, yet not as the statements allow: say so rather than guess.
+            tracing::error!(
+                changed = done.rows_affected(),
+                items = count,
+                "unexpected change count inserting items"
+            );
+            Some(AloneOutcome {
+                touched: Some(collection_id),
+                result: Err(StoreError::Internal(
+                    "unexpected change count inserting items".into(),
+                )),
+            })
+        }
+        // A statement failed and the rest (COMMIT included) did not run: undo what is open, then
+        // try again one by one.
+        Err(_) => {
+            if sqlx::query("ROLLBACK")
+                .execute(&mut *connection)
+                .await
+                .is_err()
+            {
+                // Its transaction state is unknown: never hand this connection out again.
+                connection.close_on_drop();
+            }
+            None
+        }
+    }
+}
+
+/// The group's rows as one JSON array, when it holds nothing but new items of one collection.
+fn rows_of_one_collection(writes: &[ItemWrite]) -> Option<(Uuid, Uuid, String, u64)> {
+    let mut rows = Vec::with_capacity(writes.len());
+    let mut target = None;
+    for write in writes {
+        let ItemWrite::Insert {
+            backend_id,
+            collection_id,
+            row,
+        } = write
+        else {
+            return None;
+        };
+        if target.get_or_insert((*backend_id, *collection_id)) != &(*backend_id, *collection_id) {
+            return None;
+        }
+        rows.push(row);
+    }
+    let (backend_id, collection_id) = target?;
+    let count = u64::try_from(rows.len()).unwrap_or(u64::MAX);
+    Some((
+        backend_id,
+        collection_id,
+        serde_json::to_string(&rows).ok()?,
+        count,
+    ))
+}
+
+/// Inserts the rows given as a JSON array (`$2`) and adds their number (`$3`) to the collection's
+/// count, as two statements sharing the numbered parameters (`$1` backend id, `$4` collection id).
+/// The insert is guarded by the collection row, so the pair affects one row per item plus the
+/// collection row, or nothing at all when the collection is gone.
+/// `then` is SQL run after them in the same round trip.
+async fn insert_and_count(
+    connection: &mut SqliteConnection,
+    then: &str,
+    (backend_id, collection_id, rows, count): (Uuid, Uuid, String, u64),
+) -> Result<SqliteQueryResult, sqlx::Error> {
+    let sql = format!(
+        "INSERT INTO {} (id, backend_id, owner_user_oid, owner_device_oid, created_at, updated_at, permission, data)
+         SELECT value ->> 0, $1, value ->> 1, value ->> 2, value ->> 3, value ->> 4, value ->> 5, value ->> 6
+         FROM json_each($2)
+         WHERE EXISTS (SELECT 1 FROM collections WHERE backend_id = $1 AND id = $4);
+         UPDATE collections SET item_count = item_count + $3 WHERE backend_id = $1 AND id = $4{then}",
+        crate::collections::items_table(collection_id)
+    );
+    sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(backend_id.to_string())
+        .bind(rows)
+        .bind(i64::try_from(count).unwrap_or(i64::MAX))
+        .bind(collection_id.to_string())
+        .execute(connection)
+        .await
+}
+
+/// Inserts the rows and counts them, inside the group's transaction, in one round trip. The inner
+/// `Err` is the items' own failure (the collection is gone, an id is taken), with nothing changed;
+/// the outer one fails the whole group, as the transaction's state is then unknown.
 async fn insert_items(
     connection: &mut SqliteConnection,
     backend_id: Uuid,
@@ -205,34 +338,17 @@ async fn insert_items(
 ) -> StoreResult<StoreResult<()>> {
     let count = u64::try_from(rows.len()).unwrap_or(u64::MAX);
     let rows = serde_json::to_string(rows).map_err(|error| StoreError::Internal(error.into()))?;
-    let table = crate::collections::items_table(collection_id);
-    let sql = format!(
-        "INSERT INTO {table} (id, backend_id, owner_user_oid, owner_device_oid, created_at, updated_at, permission, data)
-         SELECT value ->> 0, $1, value ->> 1, value ->> 2, value ->> 3, value ->> 4, value ->> 5, value ->> 6
-         FROM json_each($2);
-         UPDATE collections SET item_count = item_count + $3 WHERE backend_id = $1 AND id = $4"
-    );
-    let inserted = sqlx::query(sqlx::AssertSqlSafe(sql))
-        .bind(backend_id.to_string())
-        .bind(&rows)
-        .bind(i64::try_from(count).unwrap_or(i64::MAX))
-        .bind(collection_id.to_string())
-        .execute(&mut *connection)
-        .await;
+    let inserted = insert_and_count(connection, "", (backend_id, collection_id, rows, count)).await;
     match inserted {
-        // One per item, plus the collection row.
         Ok(done) if done.rows_affected() == count + 1 => Ok(Ok(())),
-        // The items went in but the collection row is gone: take them out again.
-        Ok(_) => {
-            let sql =
-                format!("DELETE FROM {table} WHERE id IN (SELECT value ->> 0 FROM json_each($1))");
-            sqlx::query(sqlx::AssertSqlSafe(sql))
-                .bind(&rows)
-                .execute(&mut *connection)
-                .await
-                .map_err(store_error)?;
-            Ok(Err(StoreError::NotFound))
-        }
+        Ok(done) if done.rows_affected() == 0 => Ok(Err(StoreError::NotFound)),
+        Ok(done) => Err(StoreError::Internal(
+            format!(
+                "{} rows changed inserting {count} items",
+                done.rows_affected()
+            )
+            .into(),
+        )),
         // The collection was dropped (the INSERT could not even be prepared) or an id is taken (the
         // INSERT was rolled back and the UPDATE never ran): nothing changed.
         Err(error) => match crate::collections::missing_table_is_not_found(error) {

@@ -746,38 +746,44 @@ pub async fn concurrent_inserts_succeed_or_fail_each_on_their_own(store: Arc<dyn
         .await
         .expect("drop");
 
-    let mut writes = Vec::new();
-    for n in 0..40 {
-        let store = store.clone();
-        let (collection, item, expect) = match n % 10 {
-            // The same id as an item already stored.
-            3 => (kept.clone(), existing.clone(), "exists"),
-            7 => (
-                dropped.clone(),
-                sample_item(json!({ "score": n })),
-                "not found",
-            ),
-            _ => (kept.clone(), sample_item(json!({ "score": n })), "ok"),
-        };
-        writes.push(tokio::spawn(async move {
-            let result = store.insert_item(&collection, &item).await;
-            (expect, item.id, result)
-        }));
-    }
+    // Two rounds of 40 writes at once: the first mixes two collections, the second has one
+    // collection only (stores may write such a batch in one go and must still single out the
+    // duplicates).
     let mut inserted = 0;
-    for write in writes {
-        let (expect, id, result) = write.await.expect("task");
-        match (expect, &result) {
-            ("ok", Ok(())) => {
-                inserted += 1;
-                assert!(
-                    store.item(&kept, &id).await.expect("read").is_some(),
-                    "an answered insert is stored"
-                );
+    for round in [0..40, 40..80] {
+        let mut writes = Vec::new();
+        for n in round {
+            let store = store.clone();
+            let (collection, item, expect) = match n % 10 {
+                7 if n >= 40 => (kept.clone(), sample_item(json!({ "score": n })), "ok"),
+                // The same id as an item already stored.
+                3 => (kept.clone(), existing.clone(), "exists"),
+                7 => (
+                    dropped.clone(),
+                    sample_item(json!({ "score": n })),
+                    "not found",
+                ),
+                _ => (kept.clone(), sample_item(json!({ "score": n })), "ok"),
+            };
+            writes.push(tokio::spawn(async move {
+                let result = store.insert_item(&collection, &item).await;
+                (expect, item.id, result)
+            }));
+        }
+        for write in writes {
+            let (expect, id, result) = write.await.expect("task");
+            match (expect, &result) {
+                ("ok", Ok(())) => {
+                    inserted += 1;
+                    assert!(
+                        store.item(&kept, &id).await.expect("read").is_some(),
+                        "an answered insert is stored"
+                    );
+                }
+                ("exists", Err(StoreError::AlreadyExists(_))) => {}
+                ("not found", Err(StoreError::NotFound)) => {}
+                _ => panic!("{expect}: {result:?}"),
             }
-            ("exists", Err(StoreError::AlreadyExists(_))) => {}
-            ("not found", Err(StoreError::NotFound)) => {}
-            _ => panic!("{expect}: {result:?}"),
         }
     }
     let everything = ItemQuery {
