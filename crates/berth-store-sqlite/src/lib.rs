@@ -76,7 +76,8 @@ impl SqliteStore {
             // b-trees stay in memory instead of a file created and unlinked per statement.
             .pragma("temp_store", "memory")
             // 16 MiB of page cache per connection (SQLite's default is 2 MiB).
-            .pragma("cache_size", "-16384");
+            .pragma("cache_size", "-16384")
+            .pragma("journal_size_limit", checkpoint::WAL_SIZE_LIMIT);
         // A local file cannot hang up: pinging it before every query (sqlx's default) would only
         // double the round trips to each connection's worker thread.
         let writer = SqlitePoolOptions::new()
@@ -93,7 +94,7 @@ impl SqliteStore {
             .max_connections(1)
             .connect_with(options.clone())
             .await?;
-        tokio::spawn(checkpoint::run(checkpointer.clone()));
+        tokio::spawn(checkpoint::run(checkpointer.clone(), writer.clone()));
         let reader = SqlitePoolOptions::new()
             .test_before_acquire(false)
             .max_connections(8)
