@@ -188,10 +188,8 @@ impl BackendRepo for SqliteStore {
             });
         }
         // One row beyond the page tells whether there is a next page without counting.
-        select.push("id ASC LIMIT ");
-        select.push_bind(i64::from(query.page.limit) + 1);
-        select.push(" OFFSET ");
-        select.push_bind(i64::try_from(query.page.offset).unwrap_or(i64::MAX));
+        select.push("id ASC");
+        crate::paging::push_page(&mut select, query.page.limit, query.page.offset);
         let mut rows = select
             .build_query_as::<BackendRow>()
             .fetch_all(&self.reader)

@@ -181,10 +181,8 @@ impl StorageCollectionRepo for SqliteStore {
             select.push(direction_sql(*direction));
             select.push(", ");
         }
-        select.push("c.id ASC LIMIT ");
-        select.push_bind(i64::from(query.page.limit) + 1);
-        select.push(" OFFSET ");
-        select.push_bind(i64::try_from(query.page.offset).unwrap_or(i64::MAX));
+        select.push("c.id ASC");
+        crate::paging::push_page(&mut select, query.page.limit, query.page.offset);
         let rows = select
             .build_query_as::<CollectionRow>()
             .fetch_all(&self.reader)
@@ -672,10 +670,8 @@ impl StorageObjectRepo for SqliteStore {
             select.push(direction_sql(*direction));
             select.push(", ");
         }
-        select.push("owner ASC, id ASC LIMIT ");
-        select.push_bind(i64::from(query.page.limit) + 1);
-        select.push(" OFFSET ");
-        select.push_bind(i64::try_from(query.page.offset).unwrap_or(i64::MAX));
+        select.push("owner ASC, id ASC");
+        crate::paging::push_page(&mut select, query.page.limit, query.page.offset);
         let rows = select
             .build_query_as::<ObjectRow>()
             .fetch_all(&self.reader)

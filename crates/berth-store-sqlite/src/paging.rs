@@ -26,10 +26,20 @@ pub(crate) fn push_order_and_page(
         .map_or(SortDirection::Ascending, |(_, direction)| *direction);
     builder.push("id");
     builder.push(sql_direction(last));
-    builder.push(" LIMIT ");
-    builder.push_bind(i64::from(page.limit) + 1);
-    builder.push(" OFFSET ");
-    builder.push_bind(i64::try_from(page.offset).unwrap_or(i64::MAX));
+    push_page(builder, page.limit, page.offset);
+}
+
+/// ` LIMIT n OFFSET m`, one row more than the page to tell whether more follow.
+///
+/// Written out, not bound: SQLite plans for a bound LIMIT's value, so a statement whose LIMIT is
+/// bound anew is prepared again on every run (a fifth of a list request's time). They are numbers,
+/// not text, so nothing can be injected.
+pub(crate) fn push_page(builder: &mut QueryBuilder<Sqlite>, limit: u32, offset: u64) {
+    builder.push(format_args!(
+        " LIMIT {} OFFSET {}",
+        i64::from(limit) + 1,
+        i64::try_from(offset).unwrap_or(i64::MAX)
+    ));
 }
 
 fn sql_direction(direction: SortDirection) -> &'static str {

@@ -175,10 +175,8 @@ impl PushRepo for SqliteStore {
         };
         let mut select = QueryBuilder::<Sqlite>::new(REGISTRATION_SELECT);
         filter(&mut select);
-        select.push(" ORDER BY seq DESC LIMIT ");
-        select.push_bind(i64::from(page.limit) + 1);
-        select.push(" OFFSET ");
-        select.push_bind(i64::try_from(page.offset).unwrap_or(i64::MAX));
+        select.push(" ORDER BY seq DESC");
+        crate::paging::push_page(&mut select, page.limit, page.offset);
         let rows = select
             .build()
             .fetch_all(&self.reader)
@@ -344,10 +342,8 @@ impl PushRepo for SqliteStore {
             };
             builder.push(format!("{column} {direction}, "));
         }
-        builder.push("id ASC LIMIT ");
-        builder.push_bind(i64::from(query.limit) + 1);
-        builder.push(" OFFSET ");
-        builder.push_bind(i64::try_from(query.offset).unwrap_or(i64::MAX));
+        builder.push("id ASC");
+        crate::paging::push_page(&mut builder, query.limit, query.offset);
         let rows = builder
             .build()
             .fetch_all(&self.reader)
