@@ -266,19 +266,32 @@ def check_once(server, path, method, headers, body, check):
         raise SystemExit(f"{server.name} {path}: unexpected answer {str(answer)[:300]}")
 
 
+def cpu_times():
+    """(steal, total) jiffies of all CPUs, from /proc/stat."""
+    with open("/proc/stat") as stat:
+        fields = [int(v) for v in stat.readline().split()[1:]]
+    return fields[7], sum(fields[:8])
+
+
 def run_wrk(server, workload, args, work_dir):
     path, method, headers, bodies, check = workload
     check_once(server, path, method, headers, bodies[0], check)
     script = os.path.join(work_dir, "workload.lua")
     with open(script, "w") as f:
         f.write(wrk_script(path, method, headers, bodies))
+    # On a virtual machine the host may take CPU time away (steal): a run with much of it measures
+    # the neighbours, not the servers, so each run reports it.
+    steal_before, total_before = cpu_times()
     out = subprocess.run(["wrk", "-t1", "--timeout", "10s", f"-c{args.connections}", f"-d{args.duration}s", "-s", script, server.base],
                          check=True, capture_output=True, text=True).stdout
     match = re.search(r"BENCH (\d+) (\d+) (\d+) (\d+) (\d+)", out)
     requests, duration_us, p50, p99, errors = map(int, match.groups())
     if errors or not requests:
         raise SystemExit(f"{server.name}: {errors} failed requests\n{out}")
-    return {"rps": requests / (duration_us / 1e6), "p50_ms": p50 / 1000, "p99_ms": p99 / 1000, "requests": requests}
+    steal_after, total_after = cpu_times()
+    steal = (steal_after - steal_before) / max(1, total_after - total_before)
+    return {"rps": requests / (duration_us / 1e6), "p50_ms": p50 / 1000, "p99_ms": p99 / 1000, "requests": requests,
+            "cpu_steal": round(steal, 3)}
 
 
 def main():
@@ -320,7 +333,8 @@ def main():
                     r = run_wrk(server, workloads[server.name][name], args, work_dir)
                     results[name][server.name].append(r)
                     print(f"  {name:<11} {server.name:<10} round {round_ + 1}: {r['rps']:>9.0f} req/s  "
-                          f"p50 {r['p50_ms']:.2f} ms  p99 {r['p99_ms']:.2f} ms", flush=True)
+                          f"p50 {r['p50_ms']:.2f} ms  p99 {r['p99_ms']:.2f} ms  CPU steal {r['cpu_steal']:.0%}",
+                          flush=True)
         memory = {s.name: peak_memory_kib(s.proc.pid) for s in servers}
     finally:
         for server in servers:
@@ -335,6 +349,9 @@ def main():
         b, p = best[name]["Berth"], best[name]["PocketBase"]
         print(f"{name:<12} {b['rps']:>12.0f} {b['p50_ms']:>6.2f}ms {b['p99_ms']:>6.2f}ms "
               f"{p['rps']:>10.0f} {p['p50_ms']:>6.2f}ms {p['p99_ms']:>6.2f}ms {b['rps'] / p['rps']:>6.2f}x")
+    steals = [r["cpu_steal"] for by_side in results.values() for runs in by_side.values() for r in runs]
+    print(f"CPU steal (time the virtual machine's host took): mean {sum(steals) / len(steals):.0%}, "
+          f"max {max(steals):.0%} of a run" + ("  -- figures unreliable" if max(steals) > 0.05 else ""))
     print(f"peak memory (VmHWM): Berth {memory['Berth'] / 1024:.0f} MiB, PocketBase {memory['PocketBase'] / 1024:.0f} MiB")
     print(f"password hashes: Berth Argon2id (argon2 crate defaults m=19456 KiB, t=2, p=1); "
           f"PocketBase bcrypt cost {servers[1].hash.split('$')[2]}")
