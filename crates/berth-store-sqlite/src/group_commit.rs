@@ -304,7 +304,9 @@ fn rows_of_one_collection(writes: &[ItemWrite]) -> Option<(Uuid, Uuid, String, u
 /// count, as two statements sharing the numbered parameters (`$1` backend id, `$4` collection id).
 /// The insert is guarded by the collection row, so the pair affects one row per item plus the
 /// collection row, or nothing at all when the collection is gone.
-/// `then` is SQL run after them in the same round trip.
+/// `then` is SQL run after them in the same round trip. Several statements in one query is
+/// behaviour sqlx-sqlite 0.9 has but may drop in a later version; the conformance suite's
+/// concurrent insert story fails if it goes.
 async fn insert_and_count(
     connection: &mut SqliteConnection,
     then: &str,
