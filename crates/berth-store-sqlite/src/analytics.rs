@@ -45,17 +45,18 @@ impl AnalyticsRepo for SqliteStore {
         .fetch_one(&self.reader)
         .await
         .map_err(store_error)?;
-        let rows = sqlx::query(
+        // Page numbers written out: see `paging::push_page`.
+        let sql = format!(
             "SELECT name, event_type, happened_on, component, session_id, device_id, user_id, properties, received_on FROM analytics_events \
-             WHERE backend_id = $1 AND ($2 IS NULL OR name = $2) ORDER BY seq LIMIT $3 OFFSET $4",
-        )
-        .bind(backend_id.to_string())
-        .bind(name)
-        .bind(i64::from(limit))
-        .bind(i64::try_from(offset).unwrap_or(i64::MAX))
-        .fetch_all(&self.reader)
-        .await
-        .map_err(store_error)?;
+             WHERE backend_id = $1 AND ($2 IS NULL OR name = $2) ORDER BY seq LIMIT {limit} OFFSET {}",
+            i64::try_from(offset).unwrap_or(i64::MAX)
+        );
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(backend_id.to_string())
+            .bind(name)
+            .fetch_all(&self.reader)
+            .await
+            .map_err(store_error)?;
         let events = rows
             .iter()
             .map(|row| -> Result<AnalyticsEvent, sqlx::Error> {

@@ -467,16 +467,18 @@ impl MailRepo for SqliteStore {
     }
 
     async fn mails(&self, backend_id: Uuid, page: &PageRequest) -> StoreResult<Page<OutgoingMail>> {
-        let rows = sqlx::query_as::<_, MailRow>(
+        let mut select = sqlx::QueryBuilder::<sqlx::Sqlite>::new(
             "SELECT backend_id, id, recipient, subject, body, template, status, error, created_at
-             FROM mail_outbox WHERE backend_id = $1 ORDER BY created_at DESC, id DESC LIMIT $2 OFFSET $3",
-        )
-        .bind(backend_id.to_string())
-        .bind(i64::from(page.limit) + 1)
-        .bind(i64::try_from(page.offset).unwrap_or(i64::MAX))
-        .fetch_all(&self.reader)
-        .await
-        .map_err(store_error)?;
+             FROM mail_outbox WHERE backend_id = ",
+        );
+        select.push_bind(backend_id.to_string());
+        select.push(" ORDER BY created_at DESC, id DESC");
+        crate::paging::push_page(&mut select, page.limit, page.offset);
+        let rows = select
+            .build_query_as::<MailRow>()
+            .fetch_all(&self.reader)
+            .await
+            .map_err(store_error)?;
         let (rows, has_more) = split_page(rows, page);
         let total = if page.with_total {
             let count: i64 =

@@ -470,8 +470,8 @@ impl PushRepo for SqliteStore {
             transaction.commit().await.map_err(store_error)?;
             return Ok(Some((backend_id, id, 0)));
         }
-        insert.push(" ORDER BY r.seq LIMIT ");
-        insert.push_bind(i64::from(batch));
+        // Written out, not bound: see `paging::push_page`.
+        insert.push(format_args!(" ORDER BY r.seq LIMIT {batch}"));
         insert.push(" ON CONFLICT DO NOTHING RETURNING registration_seq");
         let added: Vec<i64> = insert
             .build_query_scalar()
@@ -506,19 +506,20 @@ impl PushRepo for SqliteStore {
         lease_until: Timestamp,
         limit: u32,
     ) -> StoreResult<Vec<ClaimedDelivery>> {
-        let rows = sqlx::query(
+        // The limit written out, not bound: see `paging::push_page`.
+        let sql = format!(
             "UPDATE push_deliveries SET lease_owner = $1, lease_until = $2, attempts = attempts + 1 \
              WHERE rowid IN (SELECT rowid FROM push_deliveries WHERE status = 'pending' AND next_attempt_at <= $3 \
-             AND (lease_until IS NULL OR lease_until < $3) ORDER BY next_attempt_at LIMIT $4) \
-             RETURNING backend_id, notification_id, registration_seq, provider, token, gateway, attempts",
-        )
-        .bind(owner)
-        .bind(lease_until.as_millis())
-        .bind(now.as_millis())
-        .bind(i64::from(limit))
-        .fetch_all(&self.writer)
-        .await
-        .map_err(store_error)?;
+             AND (lease_until IS NULL OR lease_until < $3) ORDER BY next_attempt_at LIMIT {limit}) \
+             RETURNING backend_id, notification_id, registration_seq, provider, token, gateway, attempts"
+        );
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(owner)
+            .bind(lease_until.as_millis())
+            .bind(now.as_millis())
+            .fetch_all(&self.writer)
+            .await
+            .map_err(store_error)?;
         rows.iter().map(claimed_from_row).collect()
     }
 
