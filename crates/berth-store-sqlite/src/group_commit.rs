@@ -116,11 +116,9 @@ async fn commit_group(
     writes: Vec<ItemWrite>,
 ) -> Vec<StoreResult<()>> {
     let count = writes.len();
-    let alone = rows_of_one_collection(&writes);
-    if let Some(outcome) = match alone {
-        Some(group) => insert_alone(writer, group).await,
-        None => None,
-    } {
+    if let Some(rows) = rows_of_one_collection(&writes)
+        && let Some(outcome) = insert_alone(writer, rows).await
+    {
         if let Some(collection_id) = outcome.touched {
             versions.bump(collection_id);
         }
@@ -206,7 +204,32 @@ async fn insert_group(
     Ok(outcomes)
 }
 
-/// What a group of new items of one collection came to when written in one round trip.
+/// New items of one collection, ready for [`insert_and_count`].
+struct NewRows {
+    backend_id: Uuid,
+    collection_id: Uuid,
+    /// The rows as one JSON array.
+    json: String,
+    count: u64,
+}
+
+impl NewRows {
+    fn of(
+        backend_id: Uuid,
+        collection_id: Uuid,
+        rows: &[impl serde::Serialize],
+    ) -> StoreResult<Self> {
+        Ok(Self {
+            backend_id,
+            collection_id,
+            json: serde_json::to_string(rows)
+                .map_err(|error| StoreError::Internal(error.into()))?,
+            count: u64::try_from(rows.len()).unwrap_or(u64::MAX),
+        })
+    }
+}
+
+/// What a group of new items of one collection came to when written by [`insert_alone`].
 struct AloneOutcome {
     /// The collection whose items changed, if any did.
     touched: Option<Uuid>,
@@ -216,21 +239,14 @@ struct AloneOutcome {
 /// The common group, nothing but new items of one collection, written in two round trips to the
 /// connection's worker: BEGIN, then the insert, the count ([`insert_and_count`]) and COMMIT. `None`
 /// when that failed and was rolled back (the general path then finds out which write failed).
-async fn insert_alone(
-    writer: &SqlitePool,
-    (backend_id, collection_id, rows, count): (Uuid, Uuid, String, u64),
-) -> Option<AloneOutcome> {
+async fn insert_alone(writer: &SqlitePool, rows: NewRows) -> Option<AloneOutcome> {
+    let (collection_id, count) = (rows.collection_id, rows.count);
     let mut connection = writer.acquire().await.ok()?;
     sqlx::query("BEGIN IMMEDIATE")
         .execute(&mut *connection)
         .await
         .ok()?;
-    let written = insert_and_count(
-        &mut connection,
-        "; COMMIT",
-        (backend_id, collection_id, rows, count),
-    )
-    .await;
+    let written = insert_and_count(&mut connection, "; COMMIT", rows).await;
     // sqlx adds up SQLite's change count after each statement; after COMMIT that count still says
     // what the UPDATE changed. So: n items + 1 + 1, or nothing at all (the guard found no collection).
     match written {
@@ -273,7 +289,7 @@ async fn insert_alone(
 }
 
 /// The group's rows as one JSON array, when it holds nothing but new items of one collection.
-fn rows_of_one_collection(writes: &[ItemWrite]) -> Option<(Uuid, Uuid, String, u64)> {
+fn rows_of_one_collection(writes: &[ItemWrite]) -> Option<NewRows> {
     let mut rows = Vec::with_capacity(writes.len());
     let mut target = None;
     for write in writes {
@@ -291,13 +307,7 @@ fn rows_of_one_collection(writes: &[ItemWrite]) -> Option<(Uuid, Uuid, String, u
         rows.push(row);
     }
     let (backend_id, collection_id) = target?;
-    let count = u64::try_from(rows.len()).unwrap_or(u64::MAX);
-    Some((
-        backend_id,
-        collection_id,
-        serde_json::to_string(&rows).ok()?,
-        count,
-    ))
+    NewRows::of(backend_id, collection_id, &rows).ok()
 }
 
 /// Inserts the rows given as a JSON array (`$2`) and adds their number (`$3`) to the collection's
@@ -310,7 +320,7 @@ fn rows_of_one_collection(writes: &[ItemWrite]) -> Option<(Uuid, Uuid, String, u
 async fn insert_and_count(
     connection: &mut SqliteConnection,
     then: &str,
-    (backend_id, collection_id, rows, count): (Uuid, Uuid, String, u64),
+    rows: NewRows,
 ) -> Result<SqliteQueryResult, sqlx::Error> {
     let sql = format!(
         "INSERT INTO {} (id, backend_id, owner_user_oid, owner_device_oid, created_at, updated_at, permission, data)
@@ -318,13 +328,13 @@ async fn insert_and_count(
          FROM json_each($2)
          WHERE EXISTS (SELECT 1 FROM collections WHERE backend_id = $1 AND id = $4);
          UPDATE collections SET item_count = item_count + $3 WHERE backend_id = $1 AND id = $4{then}",
-        crate::collections::items_table(collection_id)
+        crate::collections::items_table(rows.collection_id)
     );
     sqlx::query(sqlx::AssertSqlSafe(sql))
-        .bind(backend_id.to_string())
-        .bind(rows)
-        .bind(i64::try_from(count).unwrap_or(i64::MAX))
-        .bind(collection_id.to_string())
+        .bind(rows.backend_id.to_string())
+        .bind(rows.json)
+        .bind(i64::try_from(rows.count).unwrap_or(i64::MAX))
+        .bind(rows.collection_id.to_string())
         .execute(connection)
         .await
 }
@@ -338,9 +348,9 @@ async fn insert_items(
     collection_id: Uuid,
     rows: &[Value],
 ) -> StoreResult<StoreResult<()>> {
-    let count = u64::try_from(rows.len()).unwrap_or(u64::MAX);
-    let rows = serde_json::to_string(rows).map_err(|error| StoreError::Internal(error.into()))?;
-    let inserted = insert_and_count(connection, "", (backend_id, collection_id, rows, count)).await;
+    let rows = NewRows::of(backend_id, collection_id, rows)?;
+    let count = rows.count;
+    let inserted = insert_and_count(connection, "", rows).await;
     match inserted {
         Ok(done) if done.rows_affected() == count + 1 => Ok(Ok(())),
         Ok(done) if done.rows_affected() == 0 => Ok(Err(StoreError::NotFound)),
