@@ -114,9 +114,11 @@ pub(crate) async fn create_items_table(
     let table = items_table(c.id);
     let hex = c.id.simple();
     // The backend id leads the key as in every table (docs/scaling.md); every item query names it.
-    // The other indexes end in the id, the tie-breaker of every ORDER BY (see paging.rs).
+    // The other indexes end in the id, the tie-breaker of every ORDER BY (see paging.rs). The owner
+    // indexes leave out items without that owner (most have none of one kind or the other), which
+    // saves inserts a b-tree write each; lookups by owner still use them.
     let ddl = format!(
-            "CREATE TABLE {table} (
+        "CREATE TABLE {table} (
                backend_id uuid NOT NULL,
                id text COLLATE \"C\" NOT NULL,
                owner_user_oid text COLLATE \"C\",
@@ -129,9 +131,11 @@ pub(crate) async fn create_items_table(
              );
              CREATE INDEX \"items_{hex}_created\" ON {table} (created_at NULLS FIRST, id);
              CREATE INDEX \"items_{hex}_updated\" ON {table} (updated_at NULLS FIRST, id);
-             CREATE INDEX \"items_{hex}_owner_user\" ON {table} (owner_user_oid NULLS FIRST, id);
-             CREATE INDEX \"items_{hex}_owner_device\" ON {table} (owner_device_oid NULLS FIRST, id);"
-        );
+             CREATE INDEX \"items_{hex}_owner_user\" ON {table} (owner_user_oid, id)
+               WHERE owner_user_oid IS NOT NULL;
+             CREATE INDEX \"items_{hex}_owner_device\" ON {table} (owner_device_oid, id)
+               WHERE owner_device_oid IS NOT NULL;"
+    );
     execute_ddl(connection, ddl).await?;
     for property in &c.indexed_properties {
         create_property_index(connection, c.id, property).await?;
@@ -754,6 +758,81 @@ mod tests {
             unindexed.contains("Sort Key") && !unindexed.contains(&index),
             "an unindexed sort sorts: {unindexed}"
         );
+        store.close().await;
+    }
+
+    /// Databases made before migration 0013 have full owner indexes; the migration makes them
+    /// partial, and lookups by owner still use them.
+    #[tokio::test]
+    async fn the_owner_index_migration_makes_full_owner_indexes_partial() {
+        let url = create_test_database(&require_test_server_url())
+            .await
+            .expect("test database");
+        let store = PgStore::connect(&url).await.expect("open");
+        let backend = berth_store_tests::sample_backend("Owners", "1");
+        store.insert_backend(&backend).await.expect("backend");
+        let collection = berth_store_tests::sample_collection(backend.id, "Notes", &[]);
+        store
+            .create_collection(&collection)
+            .await
+            .expect("collection");
+        let (table, hex) = (items_table(collection.id), collection.id.simple());
+        let owner_indexes = || async {
+            sqlx::query_as::<_, (String, String)>(
+                "SELECT indexname, indexdef FROM pg_indexes
+                 WHERE tablename = $1 AND indexname LIKE '%owner%' ORDER BY indexname",
+            )
+            .bind(format!("items_{hex}"))
+            .fetch_all(&store.pool)
+            .await
+            .expect("indexes")
+        };
+        assert!(
+            owner_indexes()
+                .await
+                .iter()
+                .all(|(_, def)| def.contains("IS NOT NULL"))
+        );
+        let old = format!(
+            "DROP INDEX \"items_{hex}_owner_user\"; DROP INDEX \"items_{hex}_owner_device\";
+             CREATE INDEX \"items_{hex}_owner_user\" ON {table} (owner_user_oid NULLS FIRST, id);
+             CREATE INDEX \"items_{hex}_owner_device\" ON {table} (owner_device_oid NULLS FIRST, id);"
+        );
+        sqlx::raw_sql(sqlx::AssertSqlSafe(old))
+            .execute(&store.pool)
+            .await
+            .expect("old indexes");
+        assert!(
+            owner_indexes()
+                .await
+                .iter()
+                .all(|(_, def)| !def.contains("WHERE"))
+        );
+
+        sqlx::raw_sql(include_str!("../migrations/0013_partial_owner_indexes.sql"))
+            .execute(&store.pool)
+            .await
+            .expect("migration");
+        let indexes = owner_indexes().await;
+        assert_eq!(indexes.len(), 2, "{indexes:?}");
+        assert!(
+            indexes.iter().all(|(_, def)| def.contains("IS NOT NULL")),
+            "{indexes:?}"
+        );
+        let mut tx = store.pool.begin().await.expect("begin");
+        sqlx::raw_sql("SET LOCAL enable_seqscan = off")
+            .execute(&mut *tx)
+            .await
+            .expect("no scans");
+        let plan: Vec<String> = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+            "EXPLAIN SELECT id FROM {table} WHERE owner_user_oid = 'someone'"
+        )))
+        .fetch_all(&mut *tx)
+        .await
+        .expect("plan");
+        let plan = plan.join("\n");
+        assert!(plan.contains(&format!("items_{hex}_owner_user")), "{plan}");
+        drop(tx);
         store.close().await;
     }
 

@@ -166,8 +166,8 @@ impl CollectionRepo for SqliteStore {
             // Each index ends in the id, the tie-breaker of every ORDER BY (see paging.rs).
             format!("CREATE INDEX \"items_{hex}_created\" ON {table} (created_at, id)"),
             format!("CREATE INDEX \"items_{hex}_updated\" ON {table} (updated_at, id)"),
-            format!("CREATE INDEX \"items_{hex}_owner_user\" ON {table} (owner_user_oid, id)"),
-            format!("CREATE INDEX \"items_{hex}_owner_device\" ON {table} (owner_device_oid, id)"),
+            owner_index_ddl(&table, &hex.to_string(), "user"),
+            owner_index_ddl(&table, &hex.to_string(), "device"),
         ] {
             sqlx::query(sqlx::AssertSqlSafe(ddl))
                 .execute(&mut *tx)
@@ -633,6 +633,67 @@ fn push_item_filter(builder: &mut QueryBuilder<Sqlite>, query: &ItemQuery) {
     builder.push(")");
 }
 
+/// The index of the items one user (`owner` = "user") or device owns. Partial: most items have no
+/// owner of one kind or the other (management API items have neither), and an index entry costs
+/// every insert a b-tree write. Lookups by owner (`owner_user_oid = ?`) still use it.
+fn owner_index_ddl(table: &str, hex: &str, owner: &str) -> String {
+    format!(
+        "CREATE INDEX \"items_{hex}_owner_{owner}\" ON {table} (owner_{owner}_oid, id) \
+         WHERE owner_{owner}_oid IS NOT NULL"
+    )
+}
+
+/// Databases made before the owner indexes were partial get them rebuilt, once, at open: each
+/// collection in its own transaction, with progress in the log (a large collection takes a while).
+pub(crate) async fn make_owner_indexes_partial(
+    writer: &sqlx::SqlitePool,
+) -> Result<(), sqlx::Error> {
+    let full: Vec<(String, String)> = sqlx::query_as(
+        "SELECT name, tbl_name FROM sqlite_master
+         WHERE type = 'index' AND name LIKE 'items\\_%\\_owner\\_%' ESCAPE '\\'
+           AND sql NOT LIKE '% WHERE %'
+         ORDER BY tbl_name, name",
+    )
+    .fetch_all(writer)
+    .await?;
+    let total = full.len();
+    if total > 0 {
+        tracing::info!(
+            indexes = total,
+            "making item owner indexes partial (one-time upgrade)"
+        );
+    }
+    for (done, (index, table)) in full.into_iter().enumerate() {
+        let (Some(hex), Some(owner)) = (
+            table.strip_prefix("items_"),
+            index
+                .rsplit('_')
+                .next()
+                .filter(|o| matches!(*o, "user" | "device")),
+        ) else {
+            continue;
+        };
+        let mut tx = writer.begin_with("BEGIN IMMEDIATE").await?;
+        sqlx::query(sqlx::AssertSqlSafe(format!("DROP INDEX \"{index}\"")))
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query(sqlx::AssertSqlSafe(owner_index_ddl(
+            &format!("\"{table}\""),
+            hex,
+            owner,
+        )))
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        tracing::info!(
+            index,
+            progress = format!("{}/{total}", done + 1),
+            "owner index rebuilt"
+        );
+    }
+    Ok(())
+}
+
 /// A collection dropped while a request was using it shows as a missing table.
 pub(crate) fn missing_table_is_not_found(error: sqlx::Error) -> StoreError {
     match &error {
@@ -646,10 +707,27 @@ mod tests {
     use berth_core::Store as _;
     use berth_core::monaql::{Property, Scope, parse};
     use berth_core::page::{PageRequest, SortDirection};
-    use berth_core::store::BackendRepo as _;
+    use berth_core::store::{BackendRepo as _, ItemRepo as _};
     use serde_json::json;
 
     use super::*;
+
+    /// A store in `dir` with one backend and its collection `GameScore`.
+    async fn store_with_collection(
+        dir: &std::path::Path,
+        indexed: &[&str],
+    ) -> (SqliteStore, Collection) {
+        let store = SqliteStore::open(dir).await.expect("open");
+        store.health().await.expect("healthy");
+        let backend = berth_store_tests::sample_backend("Plans", "1");
+        store.insert_backend(&backend).await.expect("backend");
+        let collection = berth_store_tests::sample_collection(backend.id, "GameScore", indexed);
+        store
+            .create_collection(&collection)
+            .await
+            .expect("collection");
+        (store, collection)
+    }
 
     /// The plan SQLite chooses for a page of items, as one text.
     async fn plan(
@@ -691,15 +769,7 @@ mod tests {
     #[tokio::test]
     async fn filters_and_sorts_on_indexed_properties_use_the_index() {
         let dir = tempfile::tempdir().expect("dir");
-        let store = SqliteStore::open(dir.path()).await.expect("open");
-        store.health().await.expect("healthy");
-        let backend = berth_store_tests::sample_backend("Plans", "1");
-        store.insert_backend(&backend).await.expect("backend");
-        let collection = berth_store_tests::sample_collection(backend.id, "GameScore", &["score"]);
-        store
-            .create_collection(&collection)
-            .await
-            .expect("collection");
+        let (store, collection) = store_with_collection(dir.path(), &["score"]).await;
         let index = format!("items_{}_p_{}", collection.id.simple(), "73636f7265");
 
         let sorted = plan(&store, &collection, "", "score").await;
@@ -717,5 +787,100 @@ mod tests {
             unindexed.contains("TEMP B-TREE"),
             "an unindexed sort sorts: {unindexed}"
         );
+    }
+
+    /// The owner index definitions of the collection's items table, by name.
+    async fn owner_indexes(store: &SqliteStore, collection: &Collection) -> Vec<(String, String)> {
+        sqlx::query_as(
+            "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = $1
+               AND name LIKE '%owner%' ORDER BY name",
+        )
+        .bind(format!("items_{}", collection.id.simple()))
+        .fetch_all(&store.reader)
+        .await
+        .expect("indexes")
+    }
+
+    #[tokio::test]
+    async fn owner_indexes_leave_out_items_without_that_owner_yet_serve_lookups_by_owner() {
+        let dir = tempfile::tempdir().expect("dir");
+        let (store, collection) = store_with_collection(dir.path(), &[]).await;
+        let indexes = owner_indexes(&store, &collection).await;
+        assert_eq!(indexes.len(), 2, "{indexes:?}");
+        for (name, sql) in &indexes {
+            assert!(sql.contains("IS NOT NULL"), "{name} is partial: {sql}");
+        }
+        for owner in ["user", "device"] {
+            let column = format!("owner_{owner}_oid");
+            let explain = format!(
+                "EXPLAIN QUERY PLAN SELECT id FROM {} WHERE {column} = 'someone'",
+                items_table(collection.id)
+            );
+            let rows: Vec<(i64, i64, i64, String)> = sqlx::query_as(sqlx::AssertSqlSafe(explain))
+                .fetch_all(&store.reader)
+                .await
+                .expect("plan");
+            let plan = rows
+                .into_iter()
+                .map(|row| row.3)
+                .collect::<Vec<_>>()
+                .join("; ");
+            let index = format!("items_{}_owner_{owner}", collection.id.simple());
+            assert!(
+                plan.starts_with("SEARCH") && plan.contains(&index),
+                "{column}: {plan}"
+            );
+        }
+    }
+
+    #[tokio::test]
+    async fn opening_a_database_with_full_owner_indexes_makes_them_partial_and_keeps_the_items() {
+        let dir = tempfile::tempdir().expect("dir");
+        let (store, collection) = store_with_collection(dir.path(), &[]).await;
+        let mut item = berth_store_tests::sample_item(json!({"note": "kept"}));
+        item.owner_user_oid = Some("user-1".into());
+        store.insert_item(&collection, &item).await.expect("item");
+        // The indexes as databases made before the upgrade have them.
+        let table = items_table(collection.id);
+        let hex = collection.id.simple();
+        for owner in ["user", "device"] {
+            for ddl in [
+                format!("DROP INDEX \"items_{hex}_owner_{owner}\""),
+                format!(
+                    "CREATE INDEX \"items_{hex}_owner_{owner}\" ON {table} (owner_{owner}_oid, id)"
+                ),
+            ] {
+                sqlx::query(sqlx::AssertSqlSafe(ddl))
+                    .execute(&store.writer)
+                    .await
+                    .expect("old index");
+            }
+        }
+        assert!(
+            owner_indexes(&store, &collection)
+                .await
+                .iter()
+                .all(|(_, sql)| !sql.contains("WHERE"))
+        );
+        store.close().await;
+
+        let store = SqliteStore::open(dir.path()).await.expect("reopen");
+        let indexes = owner_indexes(&store, &collection).await;
+        assert_eq!(indexes.len(), 2, "{indexes:?}");
+        assert!(
+            indexes.iter().all(|(_, sql)| sql.contains("IS NOT NULL")),
+            "{indexes:?}"
+        );
+        let kept = store
+            .item(&collection, &item.id)
+            .await
+            .expect("read")
+            .expect("the item is still there");
+        assert_eq!(kept.owner_user_oid.as_deref(), Some("user-1"));
+        let check: (String,) = sqlx::query_as("PRAGMA integrity_check")
+            .fetch_one(&store.reader)
+            .await
+            .expect("integrity check");
+        assert_eq!(check.0, "ok");
     }
 }

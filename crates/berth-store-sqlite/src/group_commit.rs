@@ -19,7 +19,6 @@ use berth_core::StoreError;
 use berth_core::store::StoreResult;
 use futures_util::future::BoxFuture;
 use serde_json::Value;
-use sqlx::sqlite::SqliteQueryResult;
 use sqlx::{SqliteConnection, SqlitePool};
 use tokio::sync::{mpsc, oneshot};
 use uuid::Uuid;
@@ -236,45 +235,31 @@ struct AloneOutcome {
     result: StoreResult<()>,
 }
 
-/// The common group, nothing but new items of one collection, written in two round trips to the
-/// connection's worker: BEGIN, then the insert, the count ([`insert_and_count`]) and COMMIT. `None`
-/// when that failed and was rolled back (the general path then finds out which write failed).
+/// The common group, nothing but new items of one collection, written in one round trip to the
+/// connection's worker: BEGIN, the insert, the count ([`insert_and_count`]) and COMMIT. The count's
+/// `RETURNING` says whether the collection was there (and so every row went in: a taken id fails
+/// the insert). `None` when that failed and was rolled back (the general path then finds out which
+/// write failed).
 async fn insert_alone(writer: &SqlitePool, rows: NewRows) -> Option<AloneOutcome> {
-    let (collection_id, count) = (rows.collection_id, rows.count);
+    let collection_id = rows.collection_id;
     let mut connection = writer.acquire().await.ok()?;
-    sqlx::query("BEGIN IMMEDIATE")
-        .execute(&mut *connection)
-        .await
-        .ok()?;
-    let written = insert_and_count(&mut connection, "; COMMIT", rows).await;
-    // sqlx adds up SQLite's change count after each statement; after COMMIT that count still says
-    // what the UPDATE changed. So: n items + 1 + 1, or nothing at all (the guard found no collection).
+    let written = insert_and_count(rows, "BEGIN IMMEDIATE; ", " RETURNING 1; COMMIT")
+        .fetch_all(&mut *connection)
+        .await;
     match written {
-        Ok(done) if done.rows_affected() == count + 2 => Some(AloneOutcome {
+        Ok(counted) if counted.len() == 1 => Some(AloneOutcome {
             touched: Some(collection_id),
             result: Ok(()),
         }),
-        Ok(done) if done.rows_affected() == 0 => Some(AloneOutcome {
+        Ok(_) => Some(AloneOutcome {
             touched: None,
             result: Err(StoreError::NotFound),
         }),
-        Ok(done) => {
-            // Committed, yet not as the statements allow: say so rather than guess.
-            tracing::error!(
-                changed = done.rows_affected(),
-                items = count,
-                "unexpected change count inserting items"
-            );
-            Some(AloneOutcome {
-                touched: Some(collection_id),
-                result: Err(StoreError::Internal(
-                    "unexpected change count inserting items".into(),
-                )),
-            })
-        }
         // A statement failed and the rest (COMMIT included) did not run: undo what is open, then
         // try again one by one.
         Err(_) => {
+            // (When BEGIN itself failed there is nothing to roll back; the connection is then
+            // replaced, which is rare: another process held the write lock past the busy timeout.)
             if sqlx::query("ROLLBACK")
                 .execute(&mut *connection)
                 .await
@@ -314,20 +299,20 @@ fn rows_of_one_collection(writes: &[ItemWrite]) -> Option<NewRows> {
 /// count, as two statements sharing the numbered parameters (`$1` backend id, `$4` collection id).
 /// The insert is guarded by the collection row, so the pair affects one row per item plus the
 /// collection row, or nothing at all when the collection is gone.
-/// `then` is SQL run after them in the same round trip. Several statements in one query is
-/// behaviour sqlx-sqlite 0.9 has but may drop in a later version; the conformance suite's
+/// `before` and `after` are SQL run around them in the same round trip. Several statements in one
+/// query is behaviour sqlx-sqlite 0.9 has but may drop in a later version; the conformance suite's
 /// concurrent insert story fails if it goes.
-async fn insert_and_count(
-    connection: &mut SqliteConnection,
-    then: &str,
+fn insert_and_count(
     rows: NewRows,
-) -> Result<SqliteQueryResult, sqlx::Error> {
+    before: &str,
+    after: &str,
+) -> sqlx::query::Query<'static, sqlx::Sqlite, sqlx::sqlite::SqliteArguments> {
     let sql = format!(
-        "INSERT INTO {} (id, backend_id, owner_user_oid, owner_device_oid, created_at, updated_at, permission, data)
+        "{before}INSERT INTO {} (id, backend_id, owner_user_oid, owner_device_oid, created_at, updated_at, permission, data)
          SELECT value ->> 0, $1, value ->> 1, value ->> 2, value ->> 3, value ->> 4, value ->> 5, value ->> 6
          FROM json_each($2)
          WHERE EXISTS (SELECT 1 FROM collections WHERE backend_id = $1 AND id = $4);
-         UPDATE collections SET item_count = item_count + $3 WHERE backend_id = $1 AND id = $4{then}",
+         UPDATE collections SET item_count = item_count + $3 WHERE backend_id = $1 AND id = $4{after}",
         crate::collections::items_table(rows.collection_id)
     );
     sqlx::query(sqlx::AssertSqlSafe(sql))
@@ -335,8 +320,6 @@ async fn insert_and_count(
         .bind(rows.json)
         .bind(i64::try_from(rows.count).unwrap_or(i64::MAX))
         .bind(rows.collection_id.to_string())
-        .execute(connection)
-        .await
 }
 
 /// Inserts the rows and counts them, inside the group's transaction, in one round trip. The inner
@@ -350,7 +333,7 @@ async fn insert_items(
 ) -> StoreResult<StoreResult<()>> {
     let rows = NewRows::of(backend_id, collection_id, rows)?;
     let count = rows.count;
-    let inserted = insert_and_count(connection, "", rows).await;
+    let inserted = insert_and_count(rows, "", "").execute(connection).await;
     match inserted {
         Ok(done) if done.rows_affected() == count + 1 => Ok(Ok(())),
         Ok(done) if done.rows_affected() == 0 => Ok(Err(StoreError::NotFound)),

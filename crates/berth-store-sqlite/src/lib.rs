@@ -89,6 +89,7 @@ impl SqliteStore {
             .connect_with(options.clone().pragma("wal_autocheckpoint", "0"))
             .await?;
         MIGRATOR.run(&writer).await?;
+        collections::make_owner_indexes_partial(&writer).await?;
         let checkpointer = SqlitePoolOptions::new()
             .test_before_acquire(false)
             .max_connections(1)
