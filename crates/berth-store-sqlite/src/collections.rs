@@ -644,7 +644,7 @@ fn owner_index_ddl(table: &str, hex: &str, owner: &str) -> String {
 }
 
 /// Databases made before the owner indexes were partial get them rebuilt, once, at open: each
-/// collection in its own transaction, with progress in the log (a large collection takes a while).
+/// index in its own transaction, with progress in the log (a large collection takes a while).
 pub(crate) async fn make_owner_indexes_partial(
     writer: &sqlx::SqlitePool,
 ) -> Result<(), sqlx::Error> {
