@@ -676,6 +676,17 @@ mod tests {
         assert!(indexed_expression("1a").is_err());
     }
 
+    /// A store on a fresh test database with one backend and its collection `GameScore`.
+    async fn store_with_collection(indexed: &[&str]) -> (PgStore, Collection) {
+        let url = create_test_database(&require_test_server_url())
+            .await
+            .expect("test database");
+        let store = PgStore::connect(&url).await.expect("open");
+        store.health().await.expect("healthy");
+        let collection = berth_store_tests::stored_sample_collection(&store, indexed).await;
+        (store, collection)
+    }
+
     /// The plan PostgreSQL chooses for a page of items, as one text.
     async fn plan(store: &PgStore, collection: &Collection, criteria: &str, sort: &str) -> String {
         let binds = if criteria.contains('?') {
@@ -707,18 +718,7 @@ mod tests {
 
     #[tokio::test]
     async fn filters_and_sorts_on_indexed_properties_use_the_index() {
-        let url = create_test_database(&require_test_server_url())
-            .await
-            .expect("test database");
-        let store = PgStore::connect(&url).await.expect("open");
-        store.health().await.expect("healthy");
-        let backend = berth_store_tests::sample_backend("Plans", "1");
-        store.insert_backend(&backend).await.expect("backend");
-        let collection = berth_store_tests::sample_collection(backend.id, "GameScore", &["score"]);
-        store
-            .create_collection(&collection)
-            .await
-            .expect("collection");
+        let (store, collection) = store_with_collection(&["score"]).await;
         // Enough rows, and fresh statistics, for the planner to prefer an index where one serves.
         let table = items_table(collection.id);
         let fill = format!(
@@ -728,7 +728,7 @@ mod tests {
              FROM generate_series(1, 20000) AS n"
         );
         sqlx::query(sqlx::AssertSqlSafe(fill))
-            .bind(backend.id)
+            .bind(collection.backend_id)
             .execute(&store.pool)
             .await
             .expect("fill");
@@ -765,17 +765,7 @@ mod tests {
     /// partial, and lookups by owner still use them.
     #[tokio::test]
     async fn the_owner_index_migration_makes_full_owner_indexes_partial() {
-        let url = create_test_database(&require_test_server_url())
-            .await
-            .expect("test database");
-        let store = PgStore::connect(&url).await.expect("open");
-        let backend = berth_store_tests::sample_backend("Owners", "1");
-        store.insert_backend(&backend).await.expect("backend");
-        let collection = berth_store_tests::sample_collection(backend.id, "Notes", &[]);
-        store
-            .create_collection(&collection)
-            .await
-            .expect("collection");
+        let (store, collection) = store_with_collection(&[]).await;
         let (table, hex) = (items_table(collection.id), collection.id.simple());
         let owner_indexes = || async {
             sqlx::query_as::<_, (String, String)>(

@@ -166,8 +166,8 @@ impl CollectionRepo for SqliteStore {
             // Each index ends in the id, the tie-breaker of every ORDER BY (see paging.rs).
             format!("CREATE INDEX \"items_{hex}_created\" ON {table} (created_at, id)"),
             format!("CREATE INDEX \"items_{hex}_updated\" ON {table} (updated_at, id)"),
-            owner_index_ddl(&table, &hex.to_string(), "user"),
-            owner_index_ddl(&table, &hex.to_string(), "device"),
+            owner_index_ddl(hex, "user"),
+            owner_index_ddl(hex, "device"),
         ] {
             sqlx::query(sqlx::AssertSqlSafe(ddl))
                 .execute(&mut *tx)
@@ -636,9 +636,10 @@ fn push_item_filter(builder: &mut QueryBuilder<Sqlite>, query: &ItemQuery) {
 /// The index of the items one user (`owner` = "user") or device owns. Partial: most items have no
 /// owner of one kind or the other (management API items have neither), and an index entry costs
 /// every insert a b-tree write. Lookups by owner (`owner_user_oid = ?`) still use it.
-fn owner_index_ddl(table: &str, hex: &str, owner: &str) -> String {
+/// `hex` is the collection id as in the items table's name (see [`items_table`]).
+fn owner_index_ddl(hex: impl std::fmt::Display, owner: &str) -> String {
     format!(
-        "CREATE INDEX \"items_{hex}_owner_{owner}\" ON {table} (owner_{owner}_oid, id) \
+        "CREATE INDEX \"items_{hex}_owner_{owner}\" ON \"items_{hex}\" (owner_{owner}_oid, id) \
          WHERE owner_{owner}_oid IS NOT NULL"
     )
 }
@@ -677,13 +678,9 @@ pub(crate) async fn make_owner_indexes_partial(
         sqlx::query(sqlx::AssertSqlSafe(format!("DROP INDEX \"{index}\"")))
             .execute(&mut *tx)
             .await?;
-        sqlx::query(sqlx::AssertSqlSafe(owner_index_ddl(
-            &format!("\"{table}\""),
-            hex,
-            owner,
-        )))
-        .execute(&mut *tx)
-        .await?;
+        sqlx::query(sqlx::AssertSqlSafe(owner_index_ddl(hex, owner)))
+            .execute(&mut *tx)
+            .await?;
         tx.commit().await?;
         tracing::info!(
             index,
@@ -707,7 +704,7 @@ mod tests {
     use berth_core::Store as _;
     use berth_core::monaql::{Property, Scope, parse};
     use berth_core::page::{PageRequest, SortDirection};
-    use berth_core::store::{BackendRepo as _, ItemRepo as _};
+    use berth_core::store::ItemRepo as _;
     use serde_json::json;
 
     use super::*;
@@ -719,13 +716,7 @@ mod tests {
     ) -> (SqliteStore, Collection) {
         let store = SqliteStore::open(dir).await.expect("open");
         store.health().await.expect("healthy");
-        let backend = berth_store_tests::sample_backend("Plans", "1");
-        store.insert_backend(&backend).await.expect("backend");
-        let collection = berth_store_tests::sample_collection(backend.id, "GameScore", indexed);
-        store
-            .create_collection(&collection)
-            .await
-            .expect("collection");
+        let collection = berth_store_tests::stored_sample_collection(&store, indexed).await;
         (store, collection)
     }
 

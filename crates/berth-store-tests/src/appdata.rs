@@ -58,6 +58,19 @@ pub fn sample_collection(backend_id: Uuid, name: &str, indexed: &[&str]) -> Coll
     }
 }
 
+/// Stores a new backend with one collection `GameScore` (its `indexed` properties indexed), for
+/// a store's own tests, and returns the collection.
+pub async fn stored_sample_collection(store: &dyn Store, indexed: &[&str]) -> Collection {
+    let backend = sample_backend("Plans", "1");
+    store.insert_backend(&backend).await.expect("backend");
+    let collection = sample_collection(backend.id, "GameScore", indexed);
+    store
+        .create_collection(&collection)
+        .await
+        .expect("collection");
+    collection
+}
+
 pub fn sample_item(data: Value) -> Item {
     let now = Timestamp::now();
     let mut permission = Permission::new();
