@@ -1,6 +1,7 @@
 use async_trait::async_trait;
 use berth_core::Timestamp;
 use berth_core::store::{AnalyticsEvent, AnalyticsRepo, StoreResult};
+use sqlx::Connection as _;
 use sqlx::Row;
 use uuid::Uuid;
 
@@ -10,7 +11,8 @@ use crate::error::store_error;
 #[async_trait]
 impl AnalyticsRepo for SqliteStore {
     async fn insert_events(&self, backend_id: Uuid, events: &[AnalyticsEvent]) -> StoreResult<()> {
-        let mut transaction = self.writer.begin().await.map_err(store_error)?;
+        let mut writer = self.writer.connection().await?;
+        let mut transaction = writer.begin().await.map_err(store_error)?;
         for event in events {
             sqlx::query(INSERT_EVENT)
                 .bind(backend_id.to_string())

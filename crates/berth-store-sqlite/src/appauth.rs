@@ -8,6 +8,7 @@ use berth_core::page::{Page, PageRequest};
 use berth_core::store::{AppSettingsRepo, DeviceRepo, MailRepo, SessionRepo, StoreResult};
 use berth_core::{StoreError, Timestamp};
 use serde_json::Value;
+use sqlx::Connection as _;
 use uuid::Uuid;
 
 use crate::SqliteStore;
@@ -37,7 +38,7 @@ impl AppSettingsRepo for SqliteStore {
         )
         .bind(backend_id.to_string())
         .bind(text)
-        .execute(&self.writer)
+        .execute(&mut *self.writer.connection().await?)
         .await
         .map_err(store_error)?;
         Ok(())
@@ -81,7 +82,7 @@ impl SessionRepo for SqliteStore {
         .bind(&session.device_id)
         .bind(session.created_at.as_millis())
         .bind(session.expires_at.as_millis())
-        .execute(&self.writer)
+        .execute(&mut *self.writer.connection().await?)
         .await
         .map_err(store_error)?;
         Ok(())
@@ -126,7 +127,7 @@ impl SessionRepo for SqliteStore {
             .bind(expires_at.as_millis())
             .bind(backend_id.to_string())
             .bind(id_hash)
-            .execute(&self.writer)
+            .execute(&mut *self.writer.connection().await?)
             .await
             .map_err(store_error)?;
         Ok(())
@@ -136,15 +137,15 @@ impl SessionRepo for SqliteStore {
         sqlx::query("DELETE FROM sessions WHERE backend_id = $1 AND id_hash = $2")
             .bind(backend_id.to_string())
             .bind(id_hash)
-            .execute(&self.writer)
+            .execute(&mut *self.writer.connection().await?)
             .await
             .map_err(store_error)?;
         Ok(())
     }
 
     async fn delete_user_sessions(&self, backend_id: Uuid, user_id: &str) -> StoreResult<()> {
-        let mut tx = self
-            .writer
+        let mut writer = self.writer.connection().await?;
+        let mut tx = writer
             .begin_with("BEGIN IMMEDIATE")
             .await
             .map_err(store_error)?;
@@ -175,7 +176,7 @@ impl SessionRepo for SqliteStore {
         .bind(&token.device_id)
         .bind(token.created_at.as_millis())
         .bind(token.expires_at.as_millis())
-        .execute(&self.writer)
+        .execute(&mut *self.writer.connection().await?)
         .await
         .map_err(store_error)?;
         Ok(())
@@ -197,7 +198,7 @@ impl SessionRepo for SqliteStore {
         .bind(backend_id.to_string())
         .bind(kind.as_str())
         .bind(token_hash)
-        .fetch_optional(&self.writer)
+        .fetch_optional(&mut *self.writer.connection().await?)
         .await
         .map_err(store_error)?;
         let Some(row) = row else { return Ok(None) };
@@ -230,7 +231,7 @@ impl SessionRepo for SqliteStore {
         .bind(kind.as_str())
         .bind(user_id)
         .bind(device_id)
-        .execute(&self.writer)
+        .execute(&mut *self.writer.connection().await?)
         .await
         .map_err(store_error)?;
         Ok(())
@@ -243,8 +244,8 @@ impl SessionRepo for SqliteStore {
         now: Timestamp,
         since: Timestamp,
     ) -> StoreResult<u64> {
-        let mut tx = self
-            .writer
+        let mut writer = self.writer.connection().await?;
+        let mut tx = writer
             .begin_with("BEGIN IMMEDIATE")
             .await
             .map_err(store_error)?;
@@ -299,7 +300,7 @@ impl SessionRepo for SqliteStore {
         sqlx::query("DELETE FROM login_failures WHERE backend_id = $1 AND key = $2")
             .bind(backend_id.to_string())
             .bind(key)
-            .execute(&self.writer)
+            .execute(&mut *self.writer.connection().await?)
             .await
             .map_err(store_error)?;
         Ok(())
@@ -354,7 +355,7 @@ impl DeviceRepo for SqliteStore {
         .bind(&device.last_user_id)
         .bind(device.created_at.as_millis())
         .bind(device.updated_at.as_millis())
-        .execute(&self.writer)
+        .execute(&mut *self.writer.connection().await?)
         .await
         .map_err(store_error)?;
         Ok(())
@@ -427,7 +428,7 @@ impl MailRepo for SqliteStore {
         .bind(&template.name)
         .bind(&template.subject)
         .bind(&template.body)
-        .execute(&self.writer)
+        .execute(&mut *self.writer.connection().await?)
         .await
         .map_err(store_error)?;
         Ok(())
@@ -437,7 +438,7 @@ impl MailRepo for SqliteStore {
         let result = sqlx::query("DELETE FROM mail_templates WHERE backend_id = $1 AND name = $2")
             .bind(backend_id.to_string())
             .bind(name)
-            .execute(&self.writer)
+            .execute(&mut *self.writer.connection().await?)
             .await
             .map_err(store_error)?;
         if result.rows_affected() == 0 {
@@ -460,7 +461,7 @@ impl MailRepo for SqliteStore {
         .bind(mail.status.as_str())
         .bind(&mail.error)
         .bind(mail.created_at.as_millis())
-        .execute(&self.writer)
+        .execute(&mut *self.writer.connection().await?)
         .await
         .map_err(store_error)?;
         Ok(())

@@ -5,6 +5,7 @@ use berth_core::backend::{
 use berth_core::page::{Page, SortDirection};
 use berth_core::store::{BackendRepo, StoreResult};
 use berth_core::{StoreError, Timestamp};
+use sqlx::Connection as _;
 use sqlx::{QueryBuilder, Sqlite};
 use uuid::Uuid;
 
@@ -127,7 +128,7 @@ impl BackendRepo for SqliteStore {
             .bind(b.credentials.basic_auth_backend_id.to_string())
             .bind(&b.credentials.anonymous_key)
             .bind(&b.credentials.app_api_key_hash)
-            .execute(&self.writer)
+            .execute(&mut *self.writer.connection().await?)
             .await
             .map_err(store_error)?;
         Ok(())
@@ -255,7 +256,7 @@ impl BackendRepo for SqliteStore {
         .bind(&b.credentials.app_api_key_hash)
         .bind(b.id.to_string())
         .bind(expected_revision)
-        .execute(&self.writer)
+        .execute(&mut *self.writer.connection().await?)
         .await
         .map_err(store_error)?;
         if result.rows_affected() == 1 {
@@ -265,8 +266,8 @@ impl BackendRepo for SqliteStore {
     }
 
     async fn delete_backend(&self, id: Uuid, expected_revision: i64) -> StoreResult<()> {
-        let mut tx = self
-            .writer
+        let mut writer = self.writer.connection().await?;
+        let mut tx = writer
             .begin_with("BEGIN IMMEDIATE")
             .await
             .map_err(store_error)?;
@@ -309,7 +310,7 @@ impl SqliteStore {
     async fn missing_or_changed(&self, id: Uuid) -> StoreError {
         let exists = sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM backends WHERE id = $1")
             .bind(id.to_string())
-            .fetch_one(&self.writer)
+            .fetch_one(&self.reader)
             .await;
         match exists {
             Ok(0) => StoreError::NotFound,

@@ -16,6 +16,8 @@ use std::time::Duration;
 
 use sqlx::{Row, SqlitePool};
 
+use crate::writer::Writer;
+
 /// How often the WAL is copied back.
 const INTERVAL: Duration = Duration::from_millis(200);
 
@@ -26,7 +28,7 @@ const CATCH_UP_FRAMES: i64 = 4096;
 /// grew it does not leave it that large.
 pub(crate) const WAL_SIZE_LIMIT: &str = "67108864";
 
-pub(crate) async fn run(connection: SqlitePool, writer: SqlitePool) {
+pub(crate) async fn run(connection: SqlitePool, writer: Writer) {
     let mut ticks = tokio::time::interval(INTERVAL);
     ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     while !connection.is_closed() {
@@ -44,8 +46,14 @@ pub(crate) async fn run(connection: SqlitePool, writer: SqlitePool) {
             }
         };
         if wal_frames >= CATCH_UP_FRAMES && !writer.is_closed() {
-            // Waits its turn for the writer connection, like any write.
-            if let Err(error) = checkpoint(&writer).await
+            // Waits its turn, like any write.
+            let caught_up = match writer.connection().await {
+                Ok(mut connection) => checkpoint(&mut *connection)
+                    .await
+                    .map_err(crate::error::store_error),
+                Err(error) => Err(error),
+            };
+            if let Err(error) = caught_up
                 && !writer.is_closed()
             {
                 tracing::warn!(%error, wal_frames, "WAL catch-up checkpoint failed; retrying");
@@ -55,7 +63,9 @@ pub(crate) async fn run(connection: SqlitePool, writer: SqlitePool) {
 }
 
 /// A PASSIVE checkpoint (it waits for no one); answers the WAL's length in frames.
-async fn checkpoint(connection: &SqlitePool) -> Result<i64, sqlx::Error> {
+async fn checkpoint<'c>(
+    connection: impl sqlx::Executor<'c, Database = sqlx::Sqlite>,
+) -> Result<i64, sqlx::Error> {
     let outcome = sqlx::query("PRAGMA wal_checkpoint(PASSIVE)")
         .fetch_one(connection)
         .await?;

@@ -10,6 +10,7 @@ use berth_core::store::{CollectionRepo, CountCache, ItemQuery, ItemRepo, Right, 
 use berth_core::{StoreError, Timestamp};
 use futures_util::future::BoxFuture;
 use serde_json::{Map, Value};
+use sqlx::Connection as _;
 use sqlx::{QueryBuilder, Sqlite, SqliteConnection};
 use uuid::Uuid;
 
@@ -127,8 +128,8 @@ async fn create_property_index(
 #[async_trait]
 impl CollectionRepo for SqliteStore {
     async fn create_collection(&self, c: &Collection) -> StoreResult<()> {
-        let mut tx = self
-            .writer
+        let mut writer = self.writer.connection().await?;
+        let mut tx = writer
             .begin_with("BEGIN IMMEDIATE")
             .await
             .map_err(store_error)?;
@@ -209,8 +210,8 @@ impl CollectionRepo for SqliteStore {
 
     async fn update_collection(&self, c: &Collection) -> StoreResult<()> {
         // BEGIN IMMEDIATE holds the write lock, so reading the old index list first is safe.
-        let mut tx = self
-            .writer
+        let mut writer = self.writer.connection().await?;
+        let mut tx = writer
             .begin_with("BEGIN IMMEDIATE")
             .await
             .map_err(store_error)?;
@@ -259,8 +260,8 @@ impl CollectionRepo for SqliteStore {
     }
 
     async fn drop_collection(&self, backend_id: Uuid, name: &str) -> StoreResult<()> {
-        let mut tx = self
-            .writer
+        let mut writer = self.writer.connection().await?;
+        let mut tx = writer
             .begin_with("BEGIN IMMEDIATE")
             .await
             .map_err(store_error)?;
@@ -842,7 +843,7 @@ mod tests {
                 ),
             ] {
                 sqlx::query(sqlx::AssertSqlSafe(ddl))
-                    .execute(&store.writer)
+                    .execute(&mut *store.writer.connection().await.expect("writer"))
                     .await
                     .expect("old index");
             }

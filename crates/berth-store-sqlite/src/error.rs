@@ -12,6 +12,8 @@ pub enum OpenError {
     },
     #[error("cannot open the SQLite database: {0}")]
     Database(#[from] sqlx::Error),
+    #[error("cannot open the SQLite database for the item writer: {0}")]
+    ItemWriter(#[from] rusqlite::Error),
     #[error("cannot bring the database schema up to date: {0}")]
     Migration(#[from] sqlx::migrate::MigrateError),
 }

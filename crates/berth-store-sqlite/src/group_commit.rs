@@ -19,11 +19,12 @@ use berth_core::StoreError;
 use berth_core::store::StoreResult;
 use futures_util::future::BoxFuture;
 use serde_json::Value;
-use sqlx::{SqliteConnection, SqlitePool};
+use sqlx::{Connection as _, SqliteConnection};
 use tokio::sync::{mpsc, oneshot};
 use uuid::Uuid;
 
 use crate::error::store_error;
+use crate::writer::Writer;
 
 /// One write: statements run on the writer connection inside the group's transaction.
 pub(crate) type WriteJob =
@@ -57,7 +58,7 @@ pub(crate) struct GroupCommitter {
 
 impl GroupCommitter {
     /// Starts the writer task; it ends when the last `GroupCommitter` clone is dropped.
-    pub(crate) fn start(writer: SqlitePool, versions: Arc<ItemVersions>) -> Self {
+    pub(crate) fn start(writer: Writer, versions: Arc<ItemVersions>) -> Self {
         let (queue, receiver) = mpsc::unbounded_channel();
         tokio::spawn(run(writer, versions, receiver));
         Self { queue }
@@ -89,7 +90,7 @@ fn stopped() -> StoreError {
 }
 
 async fn run(
-    writer: SqlitePool,
+    writer: Writer,
     versions: Arc<ItemVersions>,
     mut receiver: mpsc::UnboundedReceiver<Queued>,
 ) {
@@ -110,13 +111,13 @@ async fn run(
 /// Runs the writes in one transaction and returns each one's result, all after the commit. When the
 /// transaction itself fails, every write gets that failure: none is acknowledged unless committed.
 async fn commit_group(
-    writer: &SqlitePool,
+    writer: &Writer,
     versions: &ItemVersions,
     writes: Vec<ItemWrite>,
 ) -> Vec<StoreResult<()>> {
     let count = writes.len();
     if let Some(rows) = rows_of_one_collection(&writes)
-        && let Some(outcome) = insert_alone(writer, rows).await
+        && let Some(outcome) = insert_alone(writer, &rows).await
     {
         if let Some(collection_id) = outcome.touched {
             versions.bump(collection_id);
@@ -127,7 +128,8 @@ async fn commit_group(
     }
     let mut results: Vec<Option<StoreResult<()>>> = (0..count).map(|_| None).collect();
     let transaction = async {
-        let mut tx = writer
+        let mut connection = writer.connection().await?;
+        let mut tx = connection
             .begin_with("BEGIN IMMEDIATE")
             .await
             .map_err(store_error)?;
@@ -203,7 +205,7 @@ async fn insert_group(
     Ok(outcomes)
 }
 
-/// New items of one collection, ready for [`insert_and_count`].
+/// New items of one collection, ready for [`insert_and_count`] or [`insert_and_count_in_thread`].
 struct NewRows {
     backend_id: Uuid,
     collection_id: Uuid,
@@ -235,42 +237,60 @@ struct AloneOutcome {
     result: StoreResult<()>,
 }
 
-/// The common group, nothing but new items of one collection, written in one round trip to the
-/// connection's worker: BEGIN, the insert, the count ([`insert_and_count`]) and COMMIT. The count's
-/// `RETURNING` says whether the collection was there (and so every row went in: a taken id fails
-/// the insert). `None` when that failed and was rolled back (the general path then finds out which
-/// write failed).
-async fn insert_alone(writer: &SqlitePool, rows: NewRows) -> Option<AloneOutcome> {
-    let collection_id = rows.collection_id;
-    let mut connection = writer.acquire().await.ok()?;
-    let written = insert_and_count(rows, "BEGIN IMMEDIATE; ", " RETURNING 1; COMMIT")
-        .fetch_all(&mut *connection)
-        .await;
-    match written {
-        Ok(counted) if counted.len() == 1 => Some(AloneOutcome {
-            touched: Some(collection_id),
+/// The common group, nothing but new items of one collection, written by the connection this task
+/// drives on its own thread: no query crosses to a worker thread and back. BEGIN, the insert, the
+/// count and COMMIT: the count's `RETURNING` says whether the collection was there (and so every
+/// row went in: a taken id fails the insert). `None` when that failed and was rolled back, or the
+/// connection is out of service: the general path then finds out which write failed.
+async fn insert_alone(writer: &Writer, rows: &NewRows) -> Option<AloneOutcome> {
+    let mut turn = writer.in_thread().await;
+    let connection = turn.as_mut()?;
+    match insert_and_count_in_thread(connection, rows) {
+        Ok(true) => Some(AloneOutcome {
+            touched: Some(rows.collection_id),
             result: Ok(()),
         }),
-        Ok(_) => Some(AloneOutcome {
+        Ok(false) => Some(AloneOutcome {
             touched: None,
             result: Err(StoreError::NotFound),
         }),
-        // A statement failed and the rest (COMMIT included) did not run: undo what is open, then
-        // try again one by one.
-        Err(_) => {
-            // (When BEGIN itself failed there is nothing to roll back; the connection is then
-            // replaced, which is rare: another process held the write lock past the busy timeout.)
-            if sqlx::query("ROLLBACK")
-                .execute(&mut *connection)
-                .await
-                .is_err()
-            {
-                // Its transaction state is unknown: never hand this connection out again.
-                connection.close_on_drop();
+        Err(error) => {
+            // The transaction was rolled back when it was dropped, unless ROLLBACK failed too:
+            // then its state is unknown, and the general path takes over every group from here.
+            if !connection.is_autocommit() {
+                tracing::error!(%error, "the item writer's own connection is out of service");
+                turn.take();
             }
             None
         }
     }
+}
+
+/// `Ok(false)`: the collection is gone, nothing changed.
+fn insert_and_count_in_thread(
+    connection: &mut rusqlite::Connection,
+    rows: &NewRows,
+) -> rusqlite::Result<bool> {
+    let transaction =
+        connection.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+    let backend_id = rows.backend_id.to_string();
+    let collection_id = rows.collection_id.to_string();
+    transaction
+        .prepare_cached(&insert_sql(rows.collection_id))?
+        .execute(rusqlite::named_params! {
+            "$1": backend_id,
+            "$2": rows.json,
+            "$4": collection_id,
+        })?;
+    let counted = transaction
+        .prepare_cached(&format!("{COUNT_SQL} RETURNING 1"))?
+        .exists(rusqlite::named_params! {
+            "$1": backend_id,
+            "$3": i64::try_from(rows.count).unwrap_or(i64::MAX),
+            "$4": collection_id,
+        })?;
+    transaction.commit()?;
+    Ok(counted)
 }
 
 /// The group's rows as one JSON array, when it holds nothing but new items of one collection.
@@ -295,26 +315,31 @@ fn rows_of_one_collection(writes: &[ItemWrite]) -> Option<NewRows> {
     NewRows::of(backend_id, collection_id, &rows).ok()
 }
 
-/// Inserts the rows given as a JSON array (`$2`) and adds their number (`$3`) to the collection's
-/// count, as two statements sharing the numbered parameters (`$1` backend id, `$4` collection id).
-/// The insert is guarded by the collection row, so the pair affects one row per item plus the
-/// collection row, or nothing at all when the collection is gone.
-/// `before` and `after` are SQL run around them in the same round trip. Several statements in one
-/// query is behaviour sqlx-sqlite 0.9 has but may drop in a later version; the conformance suite's
-/// concurrent insert story fails if it goes.
-fn insert_and_count(
-    rows: NewRows,
-    before: &str,
-    after: &str,
-) -> sqlx::query::Query<'static, sqlx::Sqlite, sqlx::sqlite::SqliteArguments> {
-    let sql = format!(
-        "{before}INSERT INTO {} (id, backend_id, owner_user_oid, owner_device_oid, created_at, updated_at, permission, data)
+/// Inserts the rows given as a JSON array (`$2`) into the collection (`$4`) of the backend (`$1`),
+/// guarded by the collection row: when the collection is gone, nothing goes in.
+fn insert_sql(collection_id: Uuid) -> String {
+    format!(
+        "INSERT INTO {} (id, backend_id, owner_user_oid, owner_device_oid, created_at, updated_at, permission, data)
          SELECT value ->> 0, $1, value ->> 1, value ->> 2, value ->> 3, value ->> 4, value ->> 5, value ->> 6
          FROM json_each($2)
-         WHERE EXISTS (SELECT 1 FROM collections WHERE backend_id = $1 AND id = $4);
-         UPDATE collections SET item_count = item_count + $3 WHERE backend_id = $1 AND id = $4{after}",
-        crate::collections::items_table(rows.collection_id)
-    );
+         WHERE EXISTS (SELECT 1 FROM collections WHERE backend_id = $1 AND id = $4)",
+        crate::collections::items_table(collection_id)
+    )
+}
+
+/// Adds the number of new items (`$3`) to the collection's count, with the parameters of
+/// [`insert_sql`].
+const COUNT_SQL: &str =
+    "UPDATE collections SET item_count = item_count + $3 WHERE backend_id = $1 AND id = $4";
+
+/// [`insert_sql`] and [`COUNT_SQL`] in one round trip: they affect one row per item plus the
+/// collection row, or nothing at all when the collection is gone. Several statements in one query is
+/// behaviour sqlx-sqlite 0.9 has but may drop in a later version; the conformance suite's duplicate
+/// item id story fails if it goes.
+fn insert_and_count(
+    rows: NewRows,
+) -> sqlx::query::Query<'static, sqlx::Sqlite, sqlx::sqlite::SqliteArguments> {
+    let sql = format!("{}; {COUNT_SQL}", insert_sql(rows.collection_id));
     sqlx::query(sqlx::AssertSqlSafe(sql))
         .bind(rows.backend_id.to_string())
         .bind(rows.json)
@@ -333,7 +358,7 @@ async fn insert_items(
 ) -> StoreResult<StoreResult<()>> {
     let rows = NewRows::of(backend_id, collection_id, rows)?;
     let count = rows.count;
-    let inserted = insert_and_count(rows, "", "").execute(connection).await;
+    let inserted = insert_and_count(rows).execute(connection).await;
     match inserted {
         Ok(done) if done.rows_affected() == count + 1 => Ok(Ok(())),
         Ok(done) if done.rows_affected() == 0 => Ok(Err(StoreError::NotFound)),

@@ -55,7 +55,7 @@ impl ManagementKeyRepo for SqliteStore {
         .bind(&key.allowed_ip_range)
         .bind(key.created_on.as_millis())
         .bind(&key.created_by)
-        .execute(&self.writer)
+        .execute(&mut *self.writer.connection().await?)
         .await
         .map_err(store_error)?;
         Ok(())
@@ -79,7 +79,7 @@ impl ManagementKeyRepo for SqliteStore {
         let result = sqlx::query("DELETE FROM management_keys WHERE backend_id = $1 AND id = $2")
             .bind(backend_id.to_string())
             .bind(key_id.to_string())
-            .execute(&self.writer)
+            .execute(&mut *self.writer.connection().await?)
             .await
             .map_err(store_error)?;
         if result.rows_affected() == 0 {

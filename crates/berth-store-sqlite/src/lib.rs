@@ -1,8 +1,8 @@
 //! Berth's embedded store: one SQLite database file in WAL mode.
 //!
-//! Writes go through a pool of exactly one connection, so writers queue in-process instead of
-//! fighting over SQLite's file lock (item writes are further committed in groups, see
-//! `group_commit`); reads use a separate pool and run concurrently under WAL.
+//! Writers take turns in-process instead of fighting over SQLite's file lock (see `writer`; item
+//! writes are further committed in groups, see `group_commit`); reads use a separate pool and run
+//! concurrently under WAL.
 
 mod analytics;
 mod appauth;
@@ -20,6 +20,7 @@ mod roles;
 mod settings;
 mod transfer;
 mod users;
+mod writer;
 
 pub use transfer::SqliteTransferSource;
 
@@ -30,12 +31,11 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use berth_core::store::{CountCache, Store, StoreResult};
-use sqlx::sqlite::{
-    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
-};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions};
 
 pub use error::OpenError;
 use group_commit::{GroupCommitter, ItemVersions};
+use writer::Writer;
 
 /// File name of the database inside the data directory.
 pub const DATABASE_FILE: &str = "berth.db";
@@ -45,7 +45,7 @@ static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 #[derive(Clone)]
 pub struct SqliteStore {
     path: PathBuf,
-    writer: SqlitePool,
+    writer: Writer,
     reader: SqlitePool,
     /// Item writes, committed in groups on the writer connection.
     item_writes: GroupCommitter,
@@ -63,33 +63,25 @@ impl SqliteStore {
             source,
         })?;
         let path = data_dir.join(DATABASE_FILE);
-        let options = SqliteConnectOptions::from_str("sqlite://")?
+        let mut options = SqliteConnectOptions::from_str("sqlite://")?
             .filename(&path)
             .create_if_missing(true)
             .journal_mode(SqliteJournalMode::Wal)
-            // With WAL, NORMAL loses nothing when the process dies; only a power cut can lose the
-            // last commits. See docs/compat.md ("Durability").
-            .synchronous(SqliteSynchronous::Normal)
-            .foreign_keys(true)
-            .busy_timeout(Duration::from_secs(10))
-            // Statement journals (a multi-row write inside a savepoint needs one) and temporary
-            // b-trees stay in memory instead of a file created and unlinked per statement.
-            .pragma("temp_store", "memory")
-            // 16 MiB of page cache per connection (SQLite's default is 2 MiB).
-            .pragma("cache_size", "-16384")
-            .pragma("journal_size_limit", checkpoint::WAL_SIZE_LIMIT);
+            .busy_timeout(writer::BUSY_TIMEOUT);
+        for (name, value) in writer::WRITER_PRAGMAS {
+            options = options.pragma(name, value);
+        }
         // A local file cannot hang up: pinging it before every query (sqlx's default) would only
         // double the round trips to each connection's worker thread.
         let writer = SqlitePoolOptions::new()
             .test_before_acquire(false)
             .max_connections(1)
             .acquire_timeout(Duration::from_secs(30))
-            // Commits never copy the WAL back into the database (with its fsyncs) themselves:
-            // `checkpoint::run` does that beside them.
-            .connect_with(options.clone().pragma("wal_autocheckpoint", "0"))
+            .connect_with(options.clone())
             .await?;
         MIGRATOR.run(&writer).await?;
         collections::make_owner_indexes_partial(&writer).await?;
+        let writer = Writer::new(writer, writer::open_in_thread(&path)?);
         let checkpointer = SqlitePoolOptions::new()
             .test_before_acquire(false)
             .max_connections(1)

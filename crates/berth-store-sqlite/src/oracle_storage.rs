@@ -9,6 +9,7 @@ use berth_core::storage::{
 };
 use berth_core::store::{StorageCollectionRepo, StorageObjectRepo, StoreResult};
 use berth_core::{StoreError, Timestamp};
+use sqlx::Connection as _;
 use sqlx::{QueryBuilder, Sqlite};
 use uuid::Uuid;
 
@@ -145,7 +146,7 @@ impl StorageCollectionRepo for SqliteStore {
         .bind(&c.modified_by)
         .bind(c.deleted_on.map(Timestamp::as_millis))
         .bind(&c.deleted_by)
-        .execute(&self.writer)
+        .execute(&mut *self.writer.connection().await?)
         .await
         .map_err(store_error)?;
         Ok(())
@@ -241,7 +242,7 @@ impl StorageCollectionRepo for SqliteStore {
         .bind(&c.deleted_by)
         .bind(c.id.to_string())
         .bind(expected_revision)
-        .execute(&self.writer)
+        .execute(&mut *self.writer.connection().await?)
         .await
         .map_err(store_error)?;
         if result.rows_affected() == 1 {
@@ -255,7 +256,7 @@ impl StorageCollectionRepo for SqliteStore {
         let result = sqlx::query("DELETE FROM oracle_collections WHERE id = $1 AND revision = $2")
             .bind(id.to_string())
             .bind(expected_revision)
-            .execute(&self.writer)
+            .execute(&mut *self.writer.connection().await?)
             .await
             .map_err(store_error)?;
         if result.rows_affected() == 1 {
@@ -278,7 +279,7 @@ impl StorageCollectionRepo for SqliteStore {
         .bind(backend_id.to_string())
         .bind(collection_id.to_string())
         .bind(anonymous_access)
-        .execute(&self.writer)
+        .execute(&mut *self.writer.connection().await?)
         .await
         .map_err(store_error)?;
         Ok(())
@@ -290,7 +291,7 @@ impl StorageCollectionRepo for SqliteStore {
         )
         .bind(backend_id.to_string())
         .bind(collection_id.to_string())
-        .execute(&self.writer)
+        .execute(&mut *self.writer.connection().await?)
         .await
         .map_err(store_error)?;
         if result.rows_affected() == 0 {
@@ -345,7 +346,7 @@ impl SqliteStore {
         let exists =
             sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM oracle_collections WHERE id = $1")
                 .bind(id.to_string())
-                .fetch_one(&self.writer)
+                .fetch_one(&self.reader)
                 .await;
         match exists {
             Ok(0) => StoreError::NotFound,
@@ -363,7 +364,7 @@ impl SqliteStore {
         .bind(key.collection_id.to_string())
         .bind(&key.owner)
         .bind(&key.id)
-        .fetch_one(&self.writer)
+        .fetch_one(&self.reader)
         .await;
         match exists {
             Ok(0) => StoreError::NotFound,
@@ -501,7 +502,7 @@ impl StorageObjectRepo for SqliteStore {
         .bind(i64::from(seq))
         .bind(created_on.as_millis())
         .bind(data)
-        .execute(&self.writer)
+        .execute(&mut *self.writer.connection().await?)
         .await
         .map_err(store_error)?;
         Ok(())
@@ -528,7 +529,7 @@ impl StorageObjectRepo for SqliteStore {
         sqlx::query("DELETE FROM oracle_object_chunks WHERE backend_id = $1 AND blob_id = $2")
             .bind(backend_id.to_string())
             .bind(blob_id.to_string())
-            .execute(&self.writer)
+            .execute(&mut *self.writer.connection().await?)
             .await
             .map_err(store_error)?;
         Ok(())
@@ -540,7 +541,7 @@ impl StorageObjectRepo for SqliteStore {
                (SELECT 1 FROM oracle_objects o WHERE o.backend_id = c.backend_id AND o.blob_id = c.blob_id)",
         )
         .bind(before.as_millis())
-        .execute(&self.writer)
+        .execute(&mut *self.writer.connection().await?)
         .await
         .map_err(store_error)?;
         Ok(result.rows_affected())
@@ -571,13 +572,13 @@ impl StorageObjectRepo for SqliteStore {
             .bind(meta.modified_on.as_millis())
             .bind(&meta.modified_by)
             .bind(meta.blob_id.to_string())
-            .execute(&self.writer)
+            .execute(&mut *self.writer.connection().await?)
             .await
             .map_err(store_error)?;
             return Ok(());
         };
-        let mut tx = self
-            .writer
+        let mut writer = self.writer.connection().await?;
+        let mut tx = writer
             .begin_with("BEGIN IMMEDIATE")
             .await
             .map_err(store_error)?;
@@ -628,8 +629,8 @@ impl StorageObjectRepo for SqliteStore {
     }
 
     async fn delete_object(&self, key: &ObjectKey, expected_revision: i64) -> StoreResult<()> {
-        let mut tx = self
-            .writer
+        let mut writer = self.writer.connection().await?;
+        let mut tx = writer
             .begin_with("BEGIN IMMEDIATE")
             .await
             .map_err(store_error)?;

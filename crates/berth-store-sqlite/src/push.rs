@@ -13,6 +13,7 @@ use berth_core::push::{
     PushRegistration, SettledDelivery, StoredPushConfig,
 };
 use berth_core::store::{PushRepo, StoreResult};
+use sqlx::Connection as _;
 use sqlx::sqlite::SqliteRow;
 use sqlx::{QueryBuilder, Row, Sqlite};
 use uuid::Uuid;
@@ -60,7 +61,7 @@ impl PushRepo for SqliteStore {
         .bind(&config.push_project_id)
         .bind(&config.sealed_credentials)
         .bind(config.updated_at.as_millis())
-        .execute(&self.writer)
+        .execute(&mut *self.writer.connection().await?)
         .await
         .map_err(store_error)?;
         Ok(())
@@ -72,7 +73,8 @@ impl PushRepo for SqliteStore {
         replace_device_tokens: bool,
     ) -> StoreResult<PushRegistration> {
         let backend_id = registration.backend_id.to_string();
-        let mut transaction = self.writer.begin().await.map_err(store_error)?;
+        let mut writer = self.writer.connection().await?;
+        let mut transaction = writer.begin().await.map_err(store_error)?;
         if replace_device_tokens && let Some(device_id) = &registration.device_id {
             sqlx::query(
                 "DELETE FROM push_registrations WHERE backend_id = $1 AND device_id = $2 AND provider = $3 AND token <> $4",
@@ -134,7 +136,7 @@ impl PushRepo for SqliteStore {
         .bind(backend_id.to_string())
         .bind(provider.as_str())
         .bind(token)
-        .execute(&self.writer)
+        .execute(&mut *self.writer.connection().await?)
         .await
         .map_err(store_error)?;
         Ok(done.rows_affected() > 0)
@@ -145,7 +147,7 @@ impl PushRepo for SqliteStore {
             sqlx::query("DELETE FROM push_registrations WHERE backend_id = $1 AND device_id = $2")
                 .bind(backend_id.to_string())
                 .bind(device_id)
-                .execute(&self.writer)
+                .execute(&mut *self.writer.connection().await?)
                 .await
                 .map_err(store_error)?;
         Ok(done.rows_affected())
@@ -246,7 +248,7 @@ impl PushRepo for SqliteStore {
         .bind(due_at.as_millis())
         .bind(state.as_str())
         .bind(spec.created_at.as_millis())
-        .fetch_one(&self.writer)
+        .fetch_one(&mut *self.writer.connection().await?)
         .await
         .map_err(store_error)?;
         Ok(Notification {
@@ -364,7 +366,8 @@ impl PushRepo for SqliteStore {
         id: i64,
         now: Timestamp,
     ) -> StoreResult<Notification> {
-        let mut transaction = self.writer.begin().await.map_err(store_error)?;
+        let mut writer = self.writer.connection().await?;
+        let mut transaction = writer.begin().await.map_err(store_error)?;
         let state: Option<String> = sqlx::query_scalar(
             "SELECT state FROM push_notifications WHERE backend_id = $1 AND id = $2",
         )
@@ -406,7 +409,8 @@ impl PushRepo for SqliteStore {
     ) -> StoreResult<Option<(Uuid, i64, u64)>> {
         // Notifications not started yet go first, so a huge send that is still being expanded does
         // not hold back a small one that arrives meanwhile.
-        let mut transaction = self.writer.begin().await.map_err(store_error)?;
+        let mut writer = self.writer.connection().await?;
+        let mut transaction = writer.begin().await.map_err(store_error)?;
         let due = sqlx::query(
             "SELECT id, backend_id, target, platform, provider, build_type, cursor FROM push_notifications \
              WHERE expanded = 0 AND due_at <= $1 ORDER BY started_at IS NOT NULL, due_at, id LIMIT 1",
@@ -517,7 +521,7 @@ impl PushRepo for SqliteStore {
             .bind(owner)
             .bind(lease_until.as_millis())
             .bind(now.as_millis())
-            .fetch_all(&self.writer)
+            .fetch_all(&mut *self.writer.connection().await?)
             .await
             .map_err(store_error)?;
         rows.iter().map(claimed_from_row).collect()
@@ -533,7 +537,8 @@ impl PushRepo for SqliteStore {
         // Per notification: sent, failed, invalid, first error.
         let mut counts: BTreeMap<(Uuid, i64), (i64, i64, i64, Option<String>)> = BTreeMap::new();
         let mut recorded = 0;
-        let mut transaction = self.writer.begin().await.map_err(store_error)?;
+        let mut writer = self.writer.connection().await?;
+        let mut transaction = writer.begin().await.map_err(store_error)?;
         for item in settled {
             let delivery = &item.delivery;
             let backend_id = delivery.backend_id.to_string();

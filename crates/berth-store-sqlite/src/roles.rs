@@ -2,6 +2,7 @@ use async_trait::async_trait;
 use berth_core::StoreError;
 use berth_core::Timestamp;
 use berth_core::store::{RoleRepo, StoreResult};
+use sqlx::Connection as _;
 use uuid::Uuid;
 
 use crate::SqliteStore;
@@ -19,7 +20,7 @@ impl RoleRepo for SqliteStore {
             .bind(backend_id.to_string())
             .bind(name)
             .bind(created_on.as_millis())
-            .execute(&self.writer)
+            .execute(&mut *self.writer.connection().await?)
             .await
             .map_err(store_error)?;
         Ok(())
@@ -37,7 +38,7 @@ impl RoleRepo for SqliteStore {
         let result = sqlx::query("DELETE FROM roles WHERE backend_id = $1 AND name = $2")
             .bind(backend_id.to_string())
             .bind(name)
-            .execute(&self.writer)
+            .execute(&mut *self.writer.connection().await?)
             .await
             .map_err(store_error)?;
         if result.rows_affected() == 0 {
@@ -63,8 +64,8 @@ impl RoleRepo for SqliteStore {
         user_id: &str,
         roles: &[String],
     ) -> StoreResult<()> {
-        let mut tx = self
-            .writer
+        let mut writer = self.writer.connection().await?;
+        let mut tx = writer
             .begin_with("BEGIN IMMEDIATE")
             .await
             .map_err(store_error)?;

@@ -21,7 +21,7 @@ impl SettingRepo for SqliteStore {
         )
         .bind(name)
         .bind(value)
-        .execute(&self.writer)
+        .execute(&mut *self.writer.connection().await?)
         .await
         .map_err(store_error)?;
         Ok(())
@@ -33,7 +33,7 @@ impl SettingRepo for SqliteStore {
         )
         .bind(name)
         .bind(value)
-        .execute(&self.writer)
+        .execute(&mut *self.writer.connection().await?)
         .await
         .map_err(store_error)?;
         Ok(result.rows_affected() == 1)

@@ -5,6 +5,7 @@ use berth_core::page::Page;
 use berth_core::store::{StoreResult, UserQuery, UserRepo};
 use berth_core::{StoreError, Timestamp};
 use serde_json::{Map, Value};
+use sqlx::Connection as _;
 use sqlx::{QueryBuilder, Sqlite};
 use uuid::Uuid;
 
@@ -75,7 +76,7 @@ impl UserRepo for SqliteStore {
         .bind(Value::Object(user.properties.clone()).to_string())
         .bind(user.created_at.as_millis())
         .bind(user.updated_at.as_millis())
-        .execute(&self.writer)
+        .execute(&mut *self.writer.connection().await?)
         .await
         .map_err(store_error)?;
         Ok(())
@@ -122,7 +123,7 @@ impl UserRepo for SqliteStore {
         .bind(user.updated_at.as_millis())
         .bind(user.backend_id.to_string())
         .bind(&user.id)
-        .execute(&self.writer)
+        .execute(&mut *self.writer.connection().await?)
         .await
         .map_err(store_error)?;
         if result.rows_affected() == 0 {
@@ -135,8 +136,8 @@ impl UserRepo for SqliteStore {
         let mut unique: Vec<&String> = ids.iter().collect();
         unique.sort();
         unique.dedup();
-        let mut tx = self
-            .writer
+        let mut writer = self.writer.connection().await?;
+        let mut tx = writer
             .begin_with("BEGIN IMMEDIATE")
             .await
             .map_err(store_error)?;
