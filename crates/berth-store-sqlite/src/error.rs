@@ -14,6 +14,8 @@ pub enum OpenError {
     Database(#[from] sqlx::Error),
     #[error("cannot open the SQLite database for the item writer: {0}")]
     ItemWriter(#[from] rusqlite::Error),
+    #[error("cannot start the item writer's thread: {0}")]
+    ItemWriterThread(#[source] std::io::Error),
     #[error("cannot bring the database schema up to date: {0}")]
     Migration(#[from] sqlx::migrate::MigrateError),
 }

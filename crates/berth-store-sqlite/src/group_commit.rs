@@ -1,11 +1,12 @@
 //! Group commit for item writes.
 //!
 //! SQLite has one writer at a time, so a transaction per request makes every create wait for the
-//! whole BEGIN … COMMIT of the one before it, and every statement is a round trip to the connection's
-//! worker thread. Here concurrent item writes queue up and the writer task runs everything queued in
-//! one transaction, and answers each caller only after the COMMIT: an answered write is in the WAL
-//! exactly as before, so the durability class is unchanged (see docs/compat.md, "Durability"). A write
-//! that arrives alone is committed alone, without waiting for company.
+//! whole BEGIN … COMMIT of the one before it, and every statement is a round trip to the
+//! connection's worker thread. Here concurrent item writes queue up and the item writer, on a thread
+//! of its own, runs everything queued in one transaction, and answers each caller only after the
+//! COMMIT: an answered write is in the WAL exactly as before, so the durability class is unchanged
+//! (see docs/compat.md, "Durability"). A write that arrives alone is committed alone, without
+//! waiting for company.
 //!
 //! New items of one collection go in together: one count update and one `INSERT … SELECT` over a
 //! JSON array of rows, however many there are. Other writes run one by one, each in its own savepoint,
@@ -57,11 +58,19 @@ pub(crate) struct GroupCommitter {
 }
 
 impl GroupCommitter {
-    /// Starts the writer task; it ends when the last `GroupCommitter` clone is dropped.
-    pub(crate) fn start(writer: Writer, versions: Arc<ItemVersions>) -> Self {
+    /// Starts the writer on a thread of its own, where it drives SQLite directly for the common
+    /// group and never holds up a tokio worker while it does; it ends when the last
+    /// `GroupCommitter` clone is dropped.
+    pub(crate) fn start(writer: Writer, versions: Arc<ItemVersions>) -> std::io::Result<Self> {
         let (queue, receiver) = mpsc::unbounded_channel();
-        tokio::spawn(run(writer, versions, receiver));
-        Self { queue }
+        // Its own runtime, as the other writes of a group still go through sqlx.
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()?;
+        std::thread::Builder::new()
+            .name("berth-item-writer".into())
+            .spawn(move || runtime.block_on(run(writer, versions, receiver)))?;
+        Ok(Self { queue })
     }
 
     /// Runs `write` in the next group and returns once that group is committed (or it failed).
@@ -237,8 +246,8 @@ struct AloneOutcome {
     result: StoreResult<()>,
 }
 
-/// The common group, nothing but new items of one collection, written by the connection this task
-/// drives on its own thread: no query crosses to a worker thread and back. BEGIN, the insert, the
+/// The common group, nothing but new items of one collection, written by the item writer's own
+/// connection, on this thread: no query crosses to another thread and back. BEGIN, the insert, the
 /// count and COMMIT: the count's `RETURNING` says whether the collection was there (and so every
 /// row went in: a taken id fails the insert). `None` when that failed and was rolled back, or the
 /// connection is out of service: the general path then finds out which write failed.
@@ -402,7 +411,7 @@ async fn execute(connection: &mut SqliteConnection, sql: &'static str) -> StoreR
 }
 
 /// A number per collection that changes with every committed item write, for `CountCache`. Kept in
-/// this process: every item write of an embedded installation goes through its one writer task.
+/// this process: every item write of an embedded installation goes through its one item writer.
 #[derive(Default)]
 pub(crate) struct ItemVersions {
     versions: Mutex<HashMap<Uuid, i64>>,

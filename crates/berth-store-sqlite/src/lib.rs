@@ -97,7 +97,8 @@ impl SqliteStore {
         let item_versions = Arc::new(ItemVersions::default());
         Ok(Self {
             path,
-            item_writes: GroupCommitter::start(writer.clone(), item_versions.clone()),
+            item_writes: GroupCommitter::start(writer.clone(), item_versions.clone())
+                .map_err(OpenError::ItemWriterThread)?,
             item_totals: Arc::default(),
             item_versions,
             writer,

@@ -3,9 +3,9 @@
 //! SQLite lets one connection write at a time; another one that tries waits in SQLite's busy
 //! handler, which sleeps in steps of milliseconds. Two connections write here:
 //! - sqlx's writer pool, one connection on a worker thread of its own, for every write;
-//! - a connection the item writer drives on its own thread for the common group (nothing but new
-//!   items of one collection), which spares the two thread hand-offs a query through sqlx costs
-//!   (docs/performance.md, "SQLite on the writer task's thread").
+//! - a connection the item writer (`group_commit`) drives on its own thread for the common group
+//!   (nothing but new items of one collection), which spares the two thread hand-offs a query
+//!   through sqlx costs (docs/performance.md, "The item writer's own connection").
 //!
 //! So writers take turns here, in-process, before they touch either connection: whoever holds the
 //! turn is the only one writing.
@@ -75,7 +75,7 @@ impl Writer {
         })
     }
 
-    /// Waits for the turn and hands over the connection driven on the caller's own thread.
+    /// Waits for the turn and hands over the connection the item writer drives on its own thread.
     pub(crate) async fn in_thread(&self) -> MutexGuard<'_, Option<rusqlite::Connection>> {
         self.turn.lock().await
     }
@@ -111,9 +111,7 @@ pub(crate) fn open_in_thread(path: &Path) -> rusqlite::Result<rusqlite::Connecti
         path,
         rusqlite::OpenFlags::SQLITE_OPEN_READ_WRITE | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
     )?;
-    // Never waits on the caller's thread, a tokio worker: when another process holds the write lock
-    // (SQLITE_BUSY at once), the group goes the general way, which waits on sqlx's thread.
-    connection.busy_timeout(Duration::ZERO)?;
+    connection.busy_timeout(BUSY_TIMEOUT)?;
     // One insert statement per collection written to; rusqlite's default cache holds 16.
     connection.set_prepared_statement_cache_capacity(256);
     // Already WAL (the pool's writer made it so); a connection cannot leave WAL on its own.
@@ -136,8 +134,7 @@ mod tests {
 
     use crate::SqliteStore;
 
-    /// The two writers must not differ in durability, checks or checkpointing (they do in how long they
-    /// wait for another process's write lock).
+    /// The two writers must not differ in durability, checks, checkpointing or patience.
     #[tokio::test]
     async fn both_writers_run_with_the_same_settings() {
         let dir = tempfile::tempdir().expect("temp dir");
@@ -162,6 +159,7 @@ mod tests {
             "cache_size",
             "journal_size_limit",
             "wal_autocheckpoint",
+            "busy_timeout",
         ] {
             let sql = format!("PRAGMA {name}");
             let in_thread = store
@@ -186,8 +184,8 @@ mod tests {
         store.close().await;
     }
 
-    /// Another process writing (the `berth` CLI on the same data folder) makes the item writer's own
-    /// connection give way at once; the group then waits its turn on sqlx's thread and goes in.
+    /// Another process writing (the `berth` CLI on the same data folder) holds up new items, on the
+    /// item writer's thread, without failing them.
     #[tokio::test]
     async fn new_items_go_in_while_another_process_holds_the_write_lock() {
         use berth_core::store::{CollectionRepo, ItemRepo};
