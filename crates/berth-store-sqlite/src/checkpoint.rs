@@ -2,15 +2,15 @@
 //!
 //! By default the connection whose commit pushes the WAL past 1,000 pages copies the WAL back into
 //! the database file and fsyncs it, inside that commit: every writer queued behind it waits (tens of
-//! milliseconds, the p99 of a write-heavy load). The writer connection has automatic checkpoints off;
-//! this task runs PASSIVE checkpoints on a connection of its own, which never block writers or
+//! milliseconds, the p99 of a write-heavy load). The writing connections have automatic checkpoints
+//! off (`writer::WRITER_PRAGMAS`); this task runs PASSIVE checkpoints on a connection of its own, which never block writers or
 //! readers. Durability is unchanged: a commit is durable once in the WAL (docs/compat.md).
 //!
 //! A checkpoint beside a busy writer never catches up with it, and SQLite starts the WAL over only
 //! when a write begins with every frame copied back: under a steady stream of writes the WAL would
 //! grow without end (gigabytes in a minute of inserts). So when the WAL passes [`CATCH_UP_FRAMES`],
-//! the next checkpoint runs on the writer connection itself, between two commits: it copies the few
-//! frames the background checkpoints left, and the next write starts the WAL over.
+//! the next checkpoint runs on the pool's writer connection in its turn, between two commits: it
+//! copies the few frames the background checkpoints left, and the next write starts the WAL over.
 
 use std::time::Duration;
 

@@ -27,7 +27,7 @@ use uuid::Uuid;
 use crate::error::store_error;
 use crate::writer::Writer;
 
-/// One write: statements run on the writer connection inside the group's transaction.
+/// One write: statements run on the pool's writer connection inside the group's transaction.
 pub(crate) type WriteJob =
     Box<dyn for<'c> FnOnce(&'c mut SqliteConnection) -> BoxFuture<'c, StoreResult<()>> + Send>;
 
@@ -252,7 +252,7 @@ struct AloneOutcome {
 /// row went in: a taken id fails the insert). `None` when that failed and was rolled back, or the
 /// connection is out of service: the general path then finds out which write failed.
 async fn insert_alone(writer: &Writer, rows: &NewRows) -> Option<AloneOutcome> {
-    let mut turn = writer.in_thread().await;
+    let mut turn = writer.in_thread().await.ok()?;
     let connection = turn.as_mut()?;
     match insert_and_count_in_thread(connection, rows) {
         Ok(true) => Some(AloneOutcome {

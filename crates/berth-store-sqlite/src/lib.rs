@@ -47,7 +47,7 @@ pub struct SqliteStore {
     path: PathBuf,
     writer: Writer,
     reader: SqlitePool,
-    /// Item writes, committed in groups on the writer connection.
+    /// Item writes, committed in groups by the item writer (see `group_commit`).
     item_writes: GroupCommitter,
     item_totals: Arc<CountCache>,
     item_versions: Arc<ItemVersions>,

@@ -2,7 +2,7 @@
 //!
 //! SQLite lets one connection write at a time; another one that tries waits in SQLite's busy
 //! handler, which sleeps in steps of milliseconds. Two connections write here:
-//! - sqlx's writer pool, one connection on a worker thread of its own, for every write;
+//! - sqlx's writer pool, one connection on a worker thread of its own, for every other write;
 //! - a connection the item writer (`group_commit`) drives on its own thread for the common group
 //!   (nothing but new items of one collection), which spares the two thread hand-offs a query
 //!   through sqlx costs (docs/performance.md, "The item writer's own connection").
@@ -19,6 +19,7 @@ use sqlx::pool::PoolConnection;
 use tokio::sync::{Mutex, MutexGuard, OwnedMutexGuard};
 
 use crate::error::store_error;
+use berth_core::StoreError;
 use berth_core::store::StoreResult;
 
 /// Pragmas of every connection that writes: both writers run with the same durability and checks.
@@ -40,6 +41,14 @@ pub(crate) const WRITER_PRAGMAS: [(&str, &str); 6] = [
 
 /// How long a writer waits for another process's write lock (`busy_timeout`).
 pub(crate) const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// How long a writer waits for its turn: well past any one write, so reaching it means a write
+/// holds the turn it should have given back (it then fails as unavailable instead of hanging).
+const TURN_TIMEOUT: Duration = Duration::from_secs(30);
+
+fn turn_timed_out() -> StoreError {
+    StoreError::Unavailable("timed out waiting for the turn to write".into())
+}
 
 /// The turn to write, and with it the connection the item writer uses on its own thread (`None` once
 /// closed, or after it failed in a way that leaves its state unknown).
@@ -67,7 +76,9 @@ impl Writer {
 
     /// Waits for the turn, then for the pool's connection.
     pub(crate) async fn connection(&self) -> StoreResult<PooledWriter> {
-        let turn = self.turn.clone().lock_owned().await;
+        let turn = tokio::time::timeout(TURN_TIMEOUT, self.turn.clone().lock_owned())
+            .await
+            .map_err(|_| turn_timed_out())?;
         let connection = self.pool.acquire().await.map_err(store_error)?;
         Ok(PooledWriter {
             connection,
@@ -76,8 +87,12 @@ impl Writer {
     }
 
     /// Waits for the turn and hands over the connection the item writer drives on its own thread.
-    pub(crate) async fn in_thread(&self) -> MutexGuard<'_, Option<rusqlite::Connection>> {
-        self.turn.lock().await
+    pub(crate) async fn in_thread(
+        &self,
+    ) -> StoreResult<MutexGuard<'_, Option<rusqlite::Connection>>> {
+        tokio::time::timeout(TURN_TIMEOUT, self.turn.lock())
+            .await
+            .map_err(|_| turn_timed_out())
     }
 
     pub(crate) fn is_closed(&self) -> bool {
@@ -86,7 +101,9 @@ impl Writer {
 
     pub(crate) async fn close(&self) {
         // Waits for a write in progress on it.
-        self.turn.lock().await.take();
+        if let Ok(mut turn) = self.in_thread().await {
+            turn.take();
+        }
         self.pool.close().await;
     }
 }
@@ -166,6 +183,7 @@ mod tests {
                 .writer
                 .in_thread()
                 .await
+                .expect("turn")
                 .as_ref()
                 .expect("in service")
                 .query_row(&sql, [], |row| {
@@ -217,7 +235,10 @@ mod tests {
             .expect("read")
             .expect("collection");
         assert_eq!(stored.item_count, 1);
-        assert!(store.writer.in_thread().await.is_some(), "still in service");
+        assert!(
+            store.writer.in_thread().await.expect("turn").is_some(),
+            "still in service"
+        );
         store.close().await;
     }
 }
