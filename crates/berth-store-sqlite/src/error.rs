@@ -14,6 +14,11 @@ pub enum OpenError {
     Database(#[from] sqlx::Error),
     #[error("cannot open the SQLite database for the item writer: {0}")]
     ItemWriter(#[from] rusqlite::Error),
+    /// Berth's writers and readers rely on WAL; some file systems (network shares) cannot do it.
+    #[error(
+        "the SQLite database is not in WAL mode (journal_mode is {0}); put the data folder on a local disk"
+    )]
+    NotWal(String),
     #[error("cannot start the item writer's thread: {0}")]
     ItemWriterThread(#[source] std::io::Error),
     #[error("cannot bring the database schema up to date: {0}")]

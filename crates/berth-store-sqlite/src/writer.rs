@@ -18,7 +18,7 @@ use sqlx::SqlitePool;
 use sqlx::pool::PoolConnection;
 use tokio::sync::{Mutex, MutexGuard, OwnedMutexGuard};
 
-use crate::error::store_error;
+use crate::error::{OpenError, store_error};
 use berth_core::StoreError;
 use berth_core::store::StoreResult;
 
@@ -123,7 +123,7 @@ impl std::ops::DerefMut for PooledWriter {
 }
 
 /// Opens the connection the item writer drives on its own thread, set up like the pool's writer.
-pub(crate) fn open_in_thread(path: &Path) -> rusqlite::Result<rusqlite::Connection> {
+pub(crate) fn open_in_thread(path: &Path) -> Result<rusqlite::Connection, OpenError> {
     let connection = rusqlite::Connection::open_with_flags(
         path,
         rusqlite::OpenFlags::SQLITE_OPEN_READ_WRITE | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
@@ -135,7 +135,7 @@ pub(crate) fn open_in_thread(path: &Path) -> rusqlite::Result<rusqlite::Connecti
     let journal_mode: String =
         connection.query_row("PRAGMA journal_mode = WAL", [], |row| row.get(0))?;
     if !journal_mode.eq_ignore_ascii_case("wal") {
-        return Err(rusqlite::Error::InvalidQuery);
+        return Err(OpenError::NotWal(journal_mode));
     }
     for (name, value) in WRITER_PRAGMAS {
         connection.pragma_update(None, name, value)?;
