@@ -3,8 +3,8 @@
 //! By default the connection whose commit pushes the WAL past 1,000 pages copies the WAL back into
 //! the database file and fsyncs it, inside that commit: every writer queued behind it waits (tens of
 //! milliseconds, the p99 of a write-heavy load). The writing connections have automatic checkpoints
-//! off (`writer::WRITER_PRAGMAS`); this task runs PASSIVE checkpoints on a connection of its own, which never block writers or
-//! readers. Durability is unchanged: a commit is durable once in the WAL (docs/compat.md).
+//! off (`writer::WRITER_PRAGMAS`); this task runs PASSIVE checkpoints on a connection of its own,
+//! which never block writers or readers. Durability is unchanged: a commit is durable once in the WAL (docs/compat.md).
 //!
 //! A checkpoint beside a busy writer never catches up with it, and SQLite starts the WAL over only
 //! when a write begins with every frame copied back: under a steady stream of writes the WAL would
@@ -47,12 +47,13 @@ pub(crate) async fn run(connection: SqlitePool, writer: Writer) {
         };
         if wal_frames >= CATCH_UP_FRAMES && !writer.is_closed() {
             // Waits its turn, like any write.
-            let caught_up = match writer.connection().await {
-                Ok(mut connection) => checkpoint(&mut *connection)
+            let caught_up = async {
+                let mut connection = writer.connection().await?;
+                checkpoint(&mut *connection)
                     .await
-                    .map_err(crate::error::store_error),
-                Err(error) => Err(error),
-            };
+                    .map_err(crate::error::store_error)
+            }
+            .await;
             if let Err(error) = caught_up
                 && !writer.is_closed()
             {

@@ -68,6 +68,8 @@ impl SqliteStore {
             .create_if_missing(true)
             .journal_mode(SqliteJournalMode::Wal)
             .busy_timeout(writer::BUSY_TIMEOUT);
+        // Readers and the checkpointer get the writers' pragmas too; they never commit a write, so
+        // the write-only ones (`wal_autocheckpoint`) change nothing there.
         for (name, value) in writer::WRITER_PRAGMAS {
             options = options.pragma(name, value);
         }
